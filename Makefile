@@ -1,0 +1,33 @@
+# qlikcloud.platform - the two commands a new user needs:
+#   make demo   run the main job (create a tenant, put it on a customer-managed key,
+#               re-run with no change, rotate the key) against the embedded emulator
+#   make test   every quality gate (pytest, ansible-test sanity, ansible-lint, docs, build)
+# Both create .venv/ and install requirements-dev.txt with pip; nothing else is assumed
+# beyond Python 3.11.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: test demo emulator bench fault-long venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(VENV)/bin/python tools/gates.py
+
+demo: $(STAMP)
+	$(VENV)/bin/python tools/demo.py
+
+emulator: $(STAMP)
+	$(VENV)/bin/python -m tests.emulator $(ARGS)
+
+clean:
+	rm -rf $(VENV) tests/output build dist .ansible

@@ -1,0 +1,447 @@
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP client every qlikcloud.platform module uses.
+
+Everything about talking to Qlik Cloud lives here: URL handling, the OAuth
+client-credentials exchange, TLS verification, retries (429 with Retry-After,
+502/503/504 and connection errors with exponential backoff and jitter), the
+rule that a non-idempotent POST is never blindly re-sent, and error messages
+that name the call and Qlik's error codes but never a secret.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+import traceback
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from urllib.parse import urlsplit
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+except ImportError:  # pragma: no cover - exercised by the sanity import test
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+RETRYABLE_STATUS = frozenset((502, 503, 504))
+MAX_RETRY_AFTER = 60.0
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 20.0
+REDACTED = '********'
+
+
+def connection_argument_spec(url_option='tenant_url'):
+    """The argument spec shared by every module (documented in the connection doc fragment).
+
+    ``url_option=None`` leaves out ``tenant_url`` for modules that talk to another host.
+    """
+    spec = credentials_argument_spec()
+    if url_option == 'tenant_url':
+        spec['tenant_url'] = dict(type='str', fallback=(env_fallback, ['QLIK_TENANT_URL']))
+    return spec
+
+
+def credentials_argument_spec():
+    """Credentials, TLS and retry options (documented in the connection.credentials doc fragment)."""
+    return dict(
+        access_token=dict(type='str', no_log=True, fallback=(env_fallback, ['QLIK_ACCESS_TOKEN'])),
+        client_id=dict(type='str', fallback=(env_fallback, ['QLIK_CLIENT_ID'])),
+        client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['QLIK_CLIENT_SECRET'])),
+        validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['QLIK_VALIDATE_CERTS'])),
+        ca_path=dict(type='path', fallback=(env_fallback, ['QLIK_CA_PATH'])),
+        timeout=dict(type='float', default=30.0, fallback=(env_fallback, ['QLIK_TIMEOUT'])),
+        retries=dict(type='int', default=5, fallback=(env_fallback, ['QLIK_RETRIES'])),
+    )
+
+
+def normalize_url(value, option='tenant_url'):
+    """Return ``https://host[:port][/prefix]`` for a URL or a bare host name.
+
+    Raises ValueError with a message naming ``option`` when the value cannot be a Qlik host.
+    """
+    text = (value or '').strip()
+    if not text:
+        raise ValueError('%s is required (or set it through the environment)' % option)
+    if '://' not in text:
+        text = 'https://' + text
+    parts = urlsplit(text)
+    if parts.scheme != 'https':
+        raise ValueError('%s must use https, got %r' % (option, value))
+    if not parts.hostname or any(c in parts.netloc for c in ' \t@'):
+        raise ValueError('%s is not a valid URL or host name: %r' % (option, value))
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise ValueError('%s has an invalid port: %r' % (option, value))
+    if parts.query or parts.fragment:
+        raise ValueError('%s must not have a query or fragment: %r' % (option, value))
+    return 'https://%s%s' % (parts.netloc.lower(), parts.path.rstrip('/'))
+
+
+class QlikAPIError(Exception):
+    """A failed call to Qlik Cloud, with what a user needs to act on it.
+
+    ``status`` is the HTTP status (None for transport failures), ``errors`` is
+    Qlik's ``errors`` list, ``may_have_applied`` is True when a non-idempotent
+    request may have reached the server although no answer came back.
+    """
+
+    def __init__(self, message, status=None, method=None, path=None, errors=None,
+                 may_have_applied=False, body=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.errors = errors or []
+        self.may_have_applied = may_have_applied
+        self.body = body
+
+    def codes(self):
+        return [e.get('code') for e in self.errors if isinstance(e, dict)]
+
+    def to_result(self):
+        """Keyword arguments for ``module.fail_json``."""
+        result = dict(msg=self.message)
+        if self.status is not None:
+            result['status'] = self.status
+        if self.method:
+            result['request'] = dict(method=self.method, path=self.path)
+        if self.errors:
+            result['errors'] = self.errors
+        return result
+
+
+class Response:
+    """A decoded answer: ``status``, ``json`` (parsed body or None), ``headers``."""
+
+    def __init__(self, status, body, headers):
+        self.status = status
+        self.json = body
+        self.headers = headers
+
+
+def _parse_body(raw):
+    if raw is None:
+        return None
+    try:
+        text = raw.text
+    except Exception:  # pylint: disable=broad-except
+        return None
+    if not text or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _qlik_errors(body):
+    """Qlik's ``errors[]`` list from an error body, tolerating OAuth-style bodies."""
+    if isinstance(body, dict):
+        errors = body.get('errors')
+        if isinstance(errors, list):
+            return [e for e in errors if isinstance(e, dict)]
+        if 'error' in body:
+            return [dict(code=str(body.get('error')), title=str(body.get('error_description') or body.get('error')))]
+        if 'message' in body:
+            return [dict(code='', title=str(body['message']))]
+    return []
+
+
+def _describe_errors(errors):
+    parts = []
+    for error in errors:
+        code = error.get('code') or ''
+        title = error.get('title') or ''
+        detail = error.get('detail') or ''
+        text = ('[%s] ' % code if code else '') + title
+        if detail and detail != title:
+            text += (': ' if title else '') + detail
+        if text.strip():
+            parts.append(text.strip())
+    return '; '.join(parts)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _transport_failure(exc):
+    """Classify a requests exception: ('dns'|'tls'|'connect'|'timeout'|'sent', plain words).
+
+    'connect' failures happened before the request left this host (safe to retry);
+    'timeout' and 'sent' may have reached the server.
+    """
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return 'tls', 'TLS verification failed (is the certificate trusted? see validate_certs and ca_path): %s' % _short(text)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return 'connect', 'timed out while connecting'
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return 'timeout', 'no answer within the timeout'
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        lowered = text.lower()
+        if 'name or service not known' in lowered or 'nodename nor servname' in lowered \
+                or 'name resolution' in lowered or 'getaddrinfo failed' in lowered \
+                or 'no address associated' in lowered:
+            return 'dns', 'the host name could not be resolved (DNS)'
+        if 'newconnectionerror' in lowered or 'connection refused' in lowered \
+                or 'failed to establish a new connection' in lowered:
+            return 'connect', 'the connection was refused or could not be established'
+        return 'sent', 'the connection was dropped before an answer arrived'
+    return 'sent', _short(text)
+
+
+def _short(text, limit=300):
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+class QlikClient:
+    """HTTP client for one Qlik Cloud host (a tenant, the registration host or the console).
+
+    ``params`` is a dict with the connection options (``module.params`` usually).
+    ``module`` is used for failing on a missing library and for registering
+    secrets that must never be shown. ``session``, ``sleep`` and ``rand`` can be
+    replaced in unit tests.
+    """
+
+    def __init__(self, module, params=None, url_option='tenant_url', session=None,
+                 sleep=time.sleep, rand=random.random, clock=time.time, mask_tokens=True):
+        self.module = module
+        params = module.params if params is None else params
+        if session is None:
+            if requests is None:
+                module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+            session = requests.Session()
+        self.session = session
+        self._sleep = sleep
+        self._rand = rand
+        self._clock = clock
+        self.url_option = url_option
+        # tokens this client obtains are registered as no_log values (masked in all output),
+        # except for qlik_token, whose job is to return one
+        self._mask_tokens = mask_tokens
+        self.base_url = normalize_url(params.get(url_option), url_option)
+        self.host = urlsplit(self.base_url).netloc
+        self.access_token = params.get('access_token')
+        self.client_id = params.get('client_id')
+        self.client_secret = params.get('client_secret')
+        self.timeout = params.get('timeout') or 30.0
+        self.retries = params.get('retries')
+        if self.retries is None:
+            self.retries = 5
+        if self.timeout <= 0:
+            raise ValueError('timeout must be a positive number of seconds, got %r' % params.get('timeout'))
+        if self.retries < 0:
+            raise ValueError('retries must be 0 or more, got %r' % params.get('retries'))
+        ca_path = params.get('ca_path')
+        # ``verify`` is passed on every request: requests lets REQUESTS_CA_BUNDLE
+        # override a Session-level setting, not an explicit path or False.
+        self.verify = ca_path if ca_path else bool(params.get('validate_certs', True))
+        if not self.access_token and not (self.client_id and self.client_secret):
+            raise ValueError('no credentials: set access_token (QLIK_ACCESS_TOKEN) or client_id and '
+                             'client_secret (QLIK_CLIENT_ID / QLIK_CLIENT_SECRET)')
+        self._token_exchanged = False
+        self.token_expires_at = None
+        self.requests_made = 0
+        self._secrets = set(s for s in (self.access_token, self.client_secret) if s)
+
+    # ------------------------------------------------------------------ secrets
+    def _remember_secret(self, value):
+        if value:
+            self._secrets.add(value)
+            no_log_values = getattr(self.module, 'no_log_values', None) if self._mask_tokens else None
+            if no_log_values is not None:
+                no_log_values.add(value)
+
+    def redact(self, text):
+        """``text`` with every secret this client knows replaced."""
+        if not isinstance(text, str):
+            return text
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret and secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _redact_obj(self, obj):
+        if isinstance(obj, dict):
+            return dict((k, self._redact_obj(v)) for k, v in obj.items())
+        if isinstance(obj, list):
+            return [self._redact_obj(v) for v in obj]
+        return self.redact(obj)
+
+    # -------------------------------------------------------------------- auth
+    def exchange_token(self):
+        """Exchange client_id/client_secret for an access token at ``<host>/oauth/token``."""
+        body = dict(client_id=self.client_id, client_secret=self.client_secret, grant_type='client_credentials')
+        response = self._send('POST', '/oauth/token', body, idempotent=True, auth=False)
+        if response.status != 200:
+            raise self._error('POST', '/oauth/token', response)
+        data = response.json if isinstance(response.json, dict) else {}
+        token = data.get('access_token')
+        if not token:
+            raise QlikAPIError('POST /oauth/token on %s returned no access_token' % self.host,
+                               status=response.status, method='POST', path='/oauth/token')
+        self._remember_secret(token)
+        self.access_token = token
+        self._token_exchanged = True
+        self.token_expires_at = data.get('expires_at')
+        if not self.token_expires_at and data.get('expires_in'):
+            expires = self._clock() + float(data['expires_in'])
+            self.token_expires_at = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(expires))
+        return dict(access_token=token, expires_at=self.token_expires_at,
+                    expires_in=data.get('expires_in'), token_type=data.get('token_type', 'bearer'))
+
+    def _authorization(self):
+        if not self.access_token:
+            self.exchange_token()
+        return 'Bearer %s' % self.access_token
+
+    # ----------------------------------------------------------------- requests
+    def get(self, path, params=None, ok=(200,)):
+        return self.request('GET', path, params=params, ok=ok)
+
+    def post(self, path, body=None, ok=(200, 201), idempotent=False, headers=None):
+        return self.request('POST', path, body=body, ok=ok, idempotent=idempotent, headers=headers)
+
+    def patch(self, path, body, ok=(200, 204)):
+        return self.request('PATCH', path, body=body, ok=ok, idempotent=True)
+
+    def delete(self, path, ok=(200, 204)):
+        return self.request('DELETE', path, ok=ok, idempotent=True)
+
+    def request(self, method, path, body=None, params=None, ok=(200,), idempotent=None, headers=None):
+        """Send one API call and return a Response whose status is in ``ok``.
+
+        Any other status raises QlikAPIError. A 401 on a token this client
+        exchanged itself (expired mid-run) leads to one fresh exchange and one
+        retry. ``idempotent`` defaults to True for every method but POST.
+        """
+        if idempotent is None:
+            idempotent = method != 'POST'
+        response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)
+        if response.status == 401 and self._token_exchanged and self.client_secret:
+            self.access_token = None
+            self.exchange_token()
+            response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)
+        if response.status not in ok:
+            raise self._error(method, path, response)
+        return response
+
+    def write_once(self, write, recheck):
+        """Run a non-idempotent ``write()``; when it may have applied without an answer,
+        ``recheck()`` reads state and returns the applied result, or None when it did not
+        apply, in which case the write is attempted again (within ``retries``)."""
+        attempt = 0
+        while True:
+            try:
+                return write()
+            except QlikAPIError as exc:
+                if not exc.may_have_applied or attempt >= self.retries:
+                    raise
+                found = recheck()
+                if found is not None:
+                    return found
+                self._sleep(self._backoff(attempt))
+                attempt += 1
+
+    def _backoff(self, attempt):
+        delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt))
+        return delay * (0.5 + self._rand() / 2.0)
+
+    def _send(self, method, path, body=None, params=None, idempotent=True, auth=True, headers=None):
+        url = self.base_url + path
+        attempt = 0
+        while True:
+            request_headers = {'Accept': 'application/json'}
+            if headers:
+                request_headers.update(headers)
+            if body is not None:
+                request_headers['Content-Type'] = 'application/json'
+            if auth:
+                request_headers['Authorization'] = self._authorization()
+            self.requests_made += 1
+            try:
+                raw = self.session.request(
+                    method, url, headers=request_headers, params=params,
+                    data=None if body is None else json.dumps(body),
+                    timeout=self.timeout, verify=self.verify, allow_redirects=False)
+            except Exception as exc:  # pylint: disable=broad-except
+                if requests is not None and not isinstance(exc, requests.exceptions.RequestException):
+                    raise
+                kind, words = _transport_failure(exc)
+                retryable = kind == 'connect' or (kind in ('timeout', 'sent') and idempotent)
+                if retryable and attempt < self.retries:
+                    self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    continue
+                raise QlikAPIError(
+                    self.redact('%s %s on %s failed: %s%s' % (
+                        method, path, self.host, words,
+                        ' (after %d attempts)' % (attempt + 1) if attempt else '')),
+                    method=method, path=path,
+                    may_have_applied=kind in ('timeout', 'sent') and not idempotent)
+            status = raw.status_code
+            if status == 429 and attempt < self.retries:
+                wait = parse_retry_after(raw.headers.get('Retry-After'), self._clock())
+                if wait is None:
+                    wait = self._backoff(attempt)
+                # a little jitter on top so that parallel forks do not return in lockstep
+                self._sleep(wait + self._rand() * 0.25)
+                attempt += 1
+                continue
+            if status in RETRYABLE_STATUS or status == 500:
+                if idempotent and attempt < self.retries:
+                    self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    continue
+                if not idempotent:
+                    error = self._error(method, path, Response(status, _parse_body(raw), raw.headers))
+                    error.may_have_applied = True
+                    raise error
+            return Response(status, _parse_body(raw), raw.headers)
+
+    def _error(self, method, path, response):
+        errors = self._redact_obj(_qlik_errors(response.json))
+        described = _describe_errors(errors)
+        if response.status == 401:
+            if path == '/oauth/token':
+                lead = 'the client credentials (client_id/client_secret) were rejected by %s' % self.host
+            elif self._token_exchanged:
+                lead = 'the credentials were rejected by %s (a fresh token was also refused)' % self.host
+            else:
+                lead = ('the access token was rejected by %s: it may be invalid, expired (tokens live 6 hours) '
+                        'or issued for another host' % self.host)
+            message = '%s %s failed with HTTP 401: %s' % (method, path, lead)
+        elif response.status == 429:
+            message = '%s %s on %s failed with HTTP 429: rate limit still exceeded after %d retries' % (
+                method, path, self.host, self.retries)
+        else:
+            message = '%s %s on %s failed with HTTP %s' % (method, path, self.host, response.status)
+        if described:
+            message += ' - ' + described
+        elif isinstance(response.json, str) and response.json.strip():
+            message += ' - ' + _short(response.json)
+        return QlikAPIError(self.redact(message), status=response.status, method=method, path=path,
+                            errors=errors, body=self._redact_obj(response.json))

@@ -1,0 +1,48 @@
+"""Fixtures shared by unit and integration tests.
+
+The collection is made importable as ``ansible_collections.qlikcloud.platform``
+from the working tree (a symlink in a temporary directory, never in the repo),
+which is also what ``ansible-playbook`` gets as its collections path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS_PATH = tempfile.mkdtemp(prefix='qlik-collections-')
+os.makedirs(os.path.join(COLLECTIONS_PATH, 'ansible_collections', 'qlikcloud'))
+os.symlink(REPO, os.path.join(COLLECTIONS_PATH, 'ansible_collections', 'qlikcloud', 'platform'))
+sys.path.insert(0, COLLECTIONS_PATH)
+
+
+def pytest_addoption(parser):
+    parser.addoption('--long', action='store_true', default=False, help='run the long fault/soak suites')
+
+
+@pytest.fixture(scope='session')
+def collections_path():
+    return COLLECTIONS_PATH
+
+
+@pytest.fixture(scope='session')
+def emulator_ca():
+    import trustme
+    return trustme.CA()
+
+
+@pytest.fixture
+def emulator(request, emulator_ca, tmp_path):
+    """A fresh emulated region per test; settings from ``@pytest.mark.emulator(...)``."""
+    from tests.emulator import Emulator, EmulatorConfig
+
+    settings = dict(migration_seconds=0.5)
+    for marker in reversed(list(request.node.iter_markers('emulator'))):
+        settings.update(marker.kwargs)
+    instance = Emulator(EmulatorConfig(**settings), ca=emulator_ca, workdir=str(tmp_path)).start()
+    yield instance
+    instance.stop()

@@ -1,0 +1,10 @@
+"""A stateful Qlik Cloud emulator that follows Qlik's public API documents.
+
+Start it from the repository root with ``python -m tests.emulator`` (see README)
+or in-process with ``Emulator(EmulatorConfig(...)).start()``.
+"""
+
+from .model import DATACENTERS, NEVER, QLIK_ARN, EmulatorConfig, Model
+from .server import Emulator
+
+__all__ = ['DATACENTERS', 'NEVER', 'QLIK_ARN', 'Emulator', 'EmulatorConfig', 'Model']

@@ -1,0 +1,283 @@
+"""HTTP routes of the Qlik Cloud emulator (Flask).
+
+One Flask application serves every emulated host; the server sets
+``environ['qlik.host']`` to say which host (registration, console or a tenant)
+a request arrived on, the way Qlik routes by host name.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .model import ApiError
+
+ENC = '/api/v1/encryption/keyproviders'
+SCIM_TERM = re.compile(r'^\s*(\w+)\s+(eq|ne|gt|ge|lt|le|co)\s+"([^"]*)"\s*$')
+
+
+def _json_body(required=True):
+    data = request.get_json(silent=True)
+    if data is None and required:
+        raise ApiError(400, 'HTTP-400', 'Bad Request', 'The body must be JSON.')
+    return data
+
+
+def _parse_scim(expression):
+    """``a eq "x" and b ge "y"`` -> [(a, op, x), (b, op, y)] (the subset the Organization API needs)."""
+    terms = []
+    for part in re.split(r'\s+and\s+', expression.strip()) if expression else []:
+        match = SCIM_TERM.match(part)
+        if not match:
+            raise ApiError(400, 'CORE-1', 'Invalid filter', 'Cannot parse SCIM filter term %r' % part)
+        terms.append(match.groups())
+    return terms
+
+
+def _scim_match(record, terms):
+    for attr, op, value in terms:
+        got = record.get(attr)
+        values = got if isinstance(got, list) else [got]
+        values = ['' if v is None else str(v) for v in values]
+        if op == 'eq':
+            ok = any(v.lower() == value.lower() for v in values) if attr == 'hostnames' else value in values
+        elif op == 'ne':
+            ok = value not in values
+        elif op == 'co':
+            ok = any(value in v for v in values)
+        else:
+            ok = any({'gt': v > value, 'ge': v >= value, 'lt': v < value, 'le': v <= value}[op] for v in values)
+        if not ok:
+            return False
+    return True
+
+
+def create_app(model):
+    app = Flask('qlik_cloud_emulator')
+    app.json.sort_keys = False
+
+    def host():
+        return request.environ['qlik.host']
+
+    def base_url():
+        return 'https://' + host().netloc
+
+    def tenant_here():
+        info = host()
+        if info.kind != 'tenant':
+            raise ApiError(404, 'HTTP-404', 'Not Found', 'This endpoint is served on tenant hosts.')
+        tenant = model.tenant(info.tenant_id)
+        return tenant
+
+    def authenticated_tenant():
+        tenant = tenant_here()
+        model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        if tenant.status != 'active':
+            raise ApiError(403, 'TENANT-DISABLED', 'Forbidden', 'The tenant is deactivated.')
+        return tenant
+
+    def authenticated(kind):
+        if host().kind != kind:
+            raise ApiError(404, 'HTTP-404', 'Not Found', 'This endpoint is served on the %s host.' % kind)
+        return model.authenticate(host().netloc, request.headers.get('Authorization'))
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc):
+        response = jsonify(exc.body())
+        response.status_code = exc.status
+        for name, value in exc.headers.items():
+            response.headers[name] = value
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        response = jsonify(dict(errors=[dict(code='HTTP-%d' % exc.code, title=exc.name, detail=exc.description)]))
+        response.status_code = exc.code
+        return response
+
+    # ------------------------------------------------------------------ OAuth
+    @app.post('/oauth/token')
+    def oauth_token():
+        data = request.get_json(silent=True)
+        if data is None:
+            data = request.form.to_dict()
+        if not isinstance(data, dict) or data.get('grant_type') != 'client_credentials':
+            raise ApiError(400, 'OAUTH-2', 'unsupported_grant_type', 'Only client_credentials is supported.')
+        return jsonify(model.issue_token(host().netloc, data.get('client_id'), data.get('client_secret')))
+
+    # ------------------------------------------------------------- encryption
+    @app.get(ENC)
+    def list_aws_providers():
+        tenant = authenticated_tenant()
+        with model.lock:
+            model.advance(tenant)
+            items = [model.render_provider(tenant, p) for p in tenant.providers.values()]
+        return jsonify(model.wrap_list(items))
+
+    @app.get(ENC + '/actions/list')
+    def list_all_providers():
+        tenant = authenticated_tenant()
+        with model.lock:
+            model.advance(tenant)
+            items = [model.render_qlik_provider(tenant)]
+            items += [model.render_provider(tenant, p) for p in tenant.providers.values()]
+        return jsonify(model.wrap_list(items))
+
+    @app.post(ENC)
+    def create_provider():
+        tenant = authenticated_tenant()
+        provider = model.create_provider(tenant, _json_body())
+        return jsonify(model.render_provider(tenant, provider)), 201
+
+    @app.get(ENC + '/<fingerprint>')
+    def get_provider(fingerprint):
+        tenant = authenticated_tenant()
+        with model.lock:
+            model.advance(tenant)
+            return jsonify(model.render_provider(tenant, model.find_provider(tenant, fingerprint)))
+
+    @app.patch(ENC + '/<fingerprint>')
+    def patch_provider(fingerprint):
+        tenant = authenticated_tenant()
+        model.patch_provider(tenant, fingerprint, _json_body())
+        return '', 204
+
+    @app.delete(ENC + '/<fingerprint>')
+    def delete_provider(fingerprint):
+        tenant = authenticated_tenant()
+        model.delete_provider(tenant, fingerprint)
+        return '', 204
+
+    @app.post(ENC + '/<fingerprint>/actions/test')
+    def test_provider(fingerprint):
+        tenant = authenticated_tenant()
+        return jsonify(model.test_provider(tenant, fingerprint)), 201
+
+    @app.post(ENC + '/<fingerprint>/actions/migrate')
+    def migrate(fingerprint):
+        tenant = authenticated_tenant()
+        return jsonify(model.migrate(tenant, fingerprint)), 200
+
+    @app.post(ENC + '/actions/reset-to-default-provider')
+    def reset_to_default():
+        tenant = authenticated_tenant()
+        status, body = model.reset_to_default(tenant)
+        return jsonify(body), status
+
+    @app.get(ENC + '/migration/actions/details')
+    def migration_details():
+        tenant = authenticated_tenant()
+        return jsonify(model.migration_details(tenant))
+
+    # ------------------------------------------------------------ tenant host
+    @app.get('/api/v1/licenses/overview')
+    def licenses_overview():
+        tenant = authenticated_tenant()
+        return jsonify(dict(
+            licenseNumber='0123456789%08d' % (abs(hash(tenant.subscription_id)) % 10 ** 8),
+            licenseKey=tenant.license_key, valid='./2030-12-31', status='Ok', origin='Internal',
+            updated='0001-01-01T00:00:00Z', trial=False,
+            allotments=[dict(name='professional', usageClass='assigned', units=25, unitsUsed=1, overage=0)]))
+
+    @app.get('/api/v1/tenants/me')
+    def tenants_me():
+        tenant = authenticated_tenant()
+        return jsonify(model.render_tenant(tenant, base_url()))
+
+    @app.get('/api/v1/users/me')
+    def users_me():
+        tenant = tenant_here()
+        client = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        return jsonify(dict(
+            id='bot-' + tenant.id[:12], tenantId=tenant.id, clientId=client, status='active',
+            subject='qlikbot\\%s' % client, name='OAuth client %s' % client, roles=['TenantAdmin'],
+            assignedRoles=[dict(name='TenantAdmin', type='default', level='admin')],
+            assignedGroups=[], groups=[], createdAt=tenant.created, lastUpdatedAt=tenant.created,
+            created=tenant.created, lastUpdated=tenant.created,
+            links=dict(self=dict(href=base_url() + '/api/v1/users/me'))))
+
+    # -------------------------------------------------------- registration host
+    def tenant_by_id_for_host(tenant_id):
+        info = host()
+        if info.kind == 'tenant':
+            model.authenticate(info.netloc, request.headers.get('Authorization'), model.tenant(info.tenant_id))
+            if tenant_id != info.tenant_id:
+                raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
+        else:
+            authenticated('registration')
+        return model.tenant(tenant_id)
+
+    @app.post('/api/v1/tenants')
+    def create_tenant():
+        client = authenticated('registration')
+        data = _json_body()
+        if not isinstance(data, dict) or not data.get('licenseKey'):
+            raise ApiError(400, 'TENANTS-6', 'licenseKey is required')
+        tenant = model.create_tenant(data.get('licenseKey'), data.get('datacenter'), data.get('name'),
+                                     data.get('hostnames'), created_by=client)
+        return jsonify(model.render_tenant(tenant, base_url())), 201
+
+    @app.get('/api/v1/tenants/<tenant_id>')
+    def get_tenant(tenant_id):
+        tenant = tenant_by_id_for_host(tenant_id)
+        return jsonify(model.render_tenant(tenant, base_url()))
+
+    @app.patch('/api/v1/tenants/<tenant_id>')
+    def patch_tenant(tenant_id):
+        tenant = tenant_by_id_for_host(tenant_id)
+        model.patch_tenant(tenant, _json_body())
+        return '', 204
+
+    @app.post('/api/v1/tenants/<tenant_id>/actions/deactivate')
+    def deactivate_tenant(tenant_id):
+        authenticated('registration')
+        tenant = model.tenant(tenant_id)
+        data = _json_body(required=False) or {}
+        return jsonify(model.deactivate_tenant(tenant, request.headers.get('qlik-confirm-hostname'),
+                                               data.get('purgeAfterDays'))), 200
+
+    @app.post('/api/v1/tenants/<tenant_id>/actions/reactivate')
+    def reactivate_tenant(tenant_id):
+        authenticated('registration')
+        return jsonify(model.reactivate_tenant(model.tenant(tenant_id))), 200
+
+    # ---------------------------------------------------------- console (org)
+    @app.get('/api/core/tenants')
+    def org_list_tenants():
+        authenticated('console')
+        terms = _parse_scim(request.args.get('filter', ''))
+        if not any(attr == 'subscriptionId' and op == 'eq' for attr, op, dummy in terms):
+            raise ApiError(400, 'CORE-2', 'subscriptionId is required in the filter')
+        try:
+            limit = int(request.args.get('limit', 20))
+        except ValueError:
+            raise ApiError(400, 'CORE-3', 'Invalid limit')
+        if not 0 <= limit <= 100:
+            raise ApiError(400, 'CORE-3', 'Invalid limit', 'limit must be 0 to 100')
+        with model.lock:
+            records = [model.render_org_tenant(t, base_url()) for t in model.tenants.values()]
+        matching = [r for r in records if _scim_match(r, terms)]
+        after = request.args.get('next')
+        if after:
+            ids = [r['id'] for r in matching]
+            matching = matching[ids.index(after) + 1:] if after in ids else []
+        page = matching[:limit]
+        links = dict(self=dict(href=request.url))
+        if len(matching) > limit and page:
+            args = request.args.to_dict()
+            args['next'] = page[-1]['id']
+            links['next'] = dict(href='%s/api/core/tenants?%s' % (base_url(), urlencode(args)))
+        body = dict(data=page, links=links)
+        if request.args.get('totalResults') == 'true':
+            body['totalResults'] = len(matching)
+        return jsonify(body)
+
+    @app.get('/api/core/tenants/<tenant_id>')
+    def org_get_tenant(tenant_id):
+        authenticated('console')
+        return jsonify(model.render_org_tenant(model.tenant(tenant_id), base_url()))
+
+    return app

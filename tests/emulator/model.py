@@ -1,0 +1,647 @@
+"""State and rules of the Qlik Cloud emulator, independent of HTTP.
+
+Everything here follows ``shared/api-docs`` (encryption API reference, the
+tenant-encryption and create-a-tenant tutorials) and Qlik's public Tenants and
+Organization APIs. Where the documents disagree with themselves, the emulator
+can answer in each documented form (see ``EmulatorConfig``'s ``*_style`` knobs).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import random
+import re
+import secrets
+import string
+import threading
+import time
+import uuid
+
+NEVER = '0001-01-01T00:00:00Z'
+QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
+DATACENTERS = ('ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1',
+               'eu-west-1', 'eu-west-2', 'us-east-1')
+# Qlik Cloud DR (secondary) region of each primary region.
+DR_REGIONS = {
+    'eu-west-1': 'eu-west-3', 'eu-west-2': 'eu-west-3', 'eu-central-1': 'eu-west-1',
+    'us-east-1': 'us-west-2', 'ap-southeast-1': 'ap-southeast-2', 'ap-southeast-2': 'ap-southeast-1',
+    'ap-northeast-1': 'ap-northeast-3',
+}
+# What Qlik checks of an ARN's structure (417 when it does not hold).
+ARN_STRUCTURE = re.compile(r'^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$')
+KEY_BEHAVIOURS = ('ok', 'forbidden', 'invalid', 'unavailable', 'noncompliant', 'malformed')
+AUTO_ASSIGN_FLAGS = ('autoAssignCreateSharedSpacesRoleToProfessionals',
+                     'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals',
+                     'autoAssignDataServicesContributorRoleToProfessionals',
+                     'enableAnalyticCreation')
+
+
+def now_iso(epoch=None):
+    epoch = time.time() if epoch is None else epoch
+    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(epoch)) + '.%03dZ' % int((epoch % 1) * 1000)
+
+
+def _rand_id(n=32):
+    alphabet = string.ascii_letters + string.digits + '-_'
+    return ''.join(secrets.choice(alphabet) for dummy in range(n))
+
+
+@dataclasses.dataclass
+class EmulatorConfig:
+    """Everything a run of the emulator can be configured with."""
+
+    client_id: str = 'emulator-client'
+    client_secret: str = 'emulator-client-secret'
+    license_key: str = 'eyJlbXVsYXRvciI6InNpZ25lZC1lbnRpdGxlbWVudCJ9.emulator-license'
+    subscription_id: str = 'sub-emulator-0001'
+    region: str = 'eu'
+    default_datacenter: str = 'eu-west-1'
+    token_ttl: float = 21600.0
+    migration_seconds: float = 2.0
+    # documented alternatives: 'array' | 'wrapped' ({"errors": [...]})
+    list_style: str = 'array'
+    # migrate response: 'reference' (id, migratingToFingerprint) | 'tutorial' (migrationId, migratingToFingerPrint)
+    migrate_style: str = 'reference'
+    # complianceError: 'object' | 'array'
+    compliance_style: str = 'object'
+    # reset-to-default on a tenant already on the Qlik key: 200 or 424
+    reset_when_default: int = 200
+    rate_limits: bool = True
+    tier1_per_minute: int = 1000
+    tier2_per_minute: int = 100
+    rate_window: float = 60.0
+    fault_rate: float = 0.0
+    fault_kinds: tuple = ('429', '500', '503', 'drop')
+    fault_latency: float = 0.0
+    fault_seed: int | None = None
+    # narrow faults to some calls: methods (e.g. ['POST']), path prefixes, and a total count (0 = no limit)
+    fault_methods: tuple = ()
+    fault_paths: tuple = ()
+    fault_limit: int = 0
+    key_behaviours: dict = dataclasses.field(default_factory=dict)
+    seed_tenants: int = 1
+
+    def update(self, values):
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError('unknown emulator setting(s): %s' % ', '.join(sorted(unknown)))
+        for name, value in values.items():
+            if name in ('fault_kinds', 'fault_methods', 'fault_paths'):
+                value = tuple(value)
+            setattr(self, name, value)
+        self.validate()
+
+    def validate(self):
+        checks = [
+            (self.list_style in ('array', 'wrapped'), 'list_style'),
+            (self.migrate_style in ('reference', 'tutorial'), 'migrate_style'),
+            (self.compliance_style in ('object', 'array'), 'compliance_style'),
+            (self.reset_when_default in (200, 424), 'reset_when_default'),
+            (0.0 <= self.fault_rate <= 1.0, 'fault_rate'),
+            (set(self.fault_kinds) <= {'429', '500', '502', '503', '504', 'drop', 'drop_after'}, 'fault_kinds'),
+            (all(v in KEY_BEHAVIOURS for v in self.key_behaviours.values()), 'key_behaviours'),
+            (self.migration_seconds >= 0, 'migration_seconds'),
+        ]
+        for ok, name in checks:
+            if not ok:
+                raise ValueError('invalid emulator setting %s=%r' % (name, getattr(self, name)))
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+class ApiError(Exception):
+    """An answer with Qlik's error body: ``{"errors": [{"code", "title", "detail"}]}``."""
+
+    def __init__(self, status, code, title, detail=None, headers=None):
+        super().__init__(title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+
+    def body(self):
+        error = dict(code=self.code, title=self.title)
+        if self.detail:
+            error['detail'] = self.detail
+        return dict(errors=[error])
+
+
+@dataclasses.dataclass
+class Provider:
+    arn: str
+    name: str
+    description: str
+    fingerprint: str
+    tenant_id: str
+    created_at: str
+    promoted_at: str = NEVER
+    demoted_at: str = NEVER
+
+
+@dataclasses.dataclass
+class Migration:
+    id: str
+    tenant_id: str
+    from_arn: str
+    to_arn: str
+    to_fingerprint: str
+    to_prefix: str
+    initiated_at: str
+    started: float
+    duration: float
+    completed_at: str = NEVER
+    done: bool = False
+
+
+@dataclasses.dataclass
+class Tenant:
+    id: str
+    name: str
+    hostnames: list
+    datacenter: str
+    license_key: str
+    subscription_id: str
+    created: str
+    last_updated: str
+    api_key: str
+    status: str = 'active'
+    created_by_user: str = ''
+    flags: dict = dataclasses.field(default_factory=lambda: {
+        'autoAssignCreateSharedSpacesRoleToProfessionals': True,
+        'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals': True,
+        'autoAssignDataServicesContributorRoleToProfessionals': True,
+        'enableAnalyticCreation': False,
+    })
+    providers: dict = dataclasses.field(default_factory=collections.OrderedDict)
+    current: str | None = None  # fingerprint of the current AWS-KMS provider; None = Qlik key
+    qlik_promoted_at: str = ''
+    qlik_demoted_at: str = NEVER
+    migration: Migration | None = None
+    purge_after_days: int | None = None
+    migration_seconds: float | None = None
+
+
+class RateLimiter:
+    """Sliding one-minute windows per (host, tier)."""
+
+    def __init__(self):
+        self._hits = collections.defaultdict(collections.deque)
+
+    def check(self, key, limit, window, now):
+        """Record a hit; return None when allowed, else seconds until a slot frees."""
+        hits = self._hits[key]
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        if len(hits) >= limit:
+            return max(1, int(hits[0] + window - now + 0.999))
+        hits.append(now)
+        return None
+
+
+class Model:
+    """The whole emulated cloud: tenants, tokens, the request log, limits and faults."""
+
+    def __init__(self, config=None):
+        self.config = config or EmulatorConfig()
+        self.config.validate()
+        self.lock = threading.RLock()
+        self.tenants = collections.OrderedDict()
+        self.tokens = {}
+        self.log = []
+        self._seq = 0
+        self.rate_limiter = RateLimiter()
+        self._fault_random = random.Random(self.config.fault_seed)
+        self.faults_injected = 0
+        self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
+
+    # ------------------------------------------------------------------ tenants
+    def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by=''):
+        cfg = self.config
+        if license_key != cfg.license_key:
+            raise ApiError(400, 'TENANTS-7', 'Invalid license key',
+                           'The signed license key is not valid for this region.')
+        datacenter = datacenter or cfg.default_datacenter
+        if datacenter not in DATACENTERS:
+            raise ApiError(400, 'TENANTS-8', 'Invalid datacenter',
+                           'Unsupported datacenter %r; supported: %s' % (datacenter, ', '.join(DATACENTERS)))
+        if hostnames is not None and (not isinstance(hostnames, list) or len(hostnames) > 1):
+            raise ApiError(400, 'TENANTS-9', 'Invalid hostnames', 'Can only create with a single hostname entry.')
+        if name is not None and (not isinstance(name, str) or not re.match(r'^[a-z0-9][a-z0-9-]{0,62}$', name)):
+            raise ApiError(400, 'TENANTS-10', 'Invalid name',
+                           'A tenant name is lowercase letters, digits and dashes.')
+        with self.lock:
+            if name and any(t.name == name for t in self.tenants.values()):
+                raise ApiError(409, 'TENANTS-11', 'Tenant name already in use', name)
+        tenant_id = _rand_id(32)
+        host = self.spawn_tenant_host(tenant_id)
+        stamp = now_iso()
+        tenant = Tenant(
+            id=tenant_id,
+            name=name or ''.join(secrets.choice(string.ascii_lowercase + string.digits) for dummy in range(15)),
+            hostnames=[host], datacenter=datacenter, license_key=license_key,
+            subscription_id=cfg.subscription_id, created=stamp, last_updated=stamp,
+            api_key='qlik-api-key-' + secrets.token_hex(16), created_by_user=created_by,
+            qlik_promoted_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+        with self.lock:
+            self.tenants[tenant_id] = tenant
+        return tenant
+
+    def tenant(self, tenant_id):
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:
+            raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
+        return tenant
+
+    def render_tenant(self, tenant, base_url=None):
+        out = dict(id=tenant.id, name=tenant.name, hostnames=list(tenant.hostnames),
+                   createdByUser=tenant.created_by_user, datacenter=tenant.datacenter,
+                   created=tenant.created, lastUpdated=tenant.last_updated, status=tenant.status)
+        out.update(tenant.flags)
+        if tenant.status == 'disabled' and tenant.purge_after_days:
+            out['estimatedPurgeDate'] = now_iso(time.time() + tenant.purge_after_days * 86400)
+        out['links'] = dict(self=dict(href='%s/api/v1/tenants/%s' % (base_url or '', tenant.id)))
+        return out
+
+    def render_org_tenant(self, tenant, base_url=''):
+        return dict(id=tenant.id, name=tenant.name, hostnames=list(tenant.hostnames),
+                    status=tenant.status, subscriptionId=tenant.subscription_id,
+                    regionCode=tenant.datacenter, createdAt=tenant.created, updatedAt=tenant.last_updated,
+                    links=dict(self=dict(href='%s/api/core/tenants/%s' % (base_url, tenant.id))))
+
+    def patch_tenant(self, tenant, ops):
+        allowed = {'/name', '/hostnames/1'} | {'/' + f for f in AUTO_ASSIGN_FLAGS}
+        if not isinstance(ops, list) or not ops:
+            raise ApiError(400, 'TENANTS-5', 'Invalid patch', 'Body must be a non-empty JSON patch list.')
+        for op in ops:
+            if not isinstance(op, dict) or op.get('op') != 'replace' or op.get('path') not in allowed \
+                    or 'value' not in op:
+                raise ApiError(400, 'TENANTS-5', 'Invalid patch operation', repr(op))
+            flag = op['path'][1:]
+            if flag in AUTO_ASSIGN_FLAGS and not isinstance(op['value'], bool):
+                raise ApiError(400, 'TENANTS-5', 'Invalid patch value', '%s must be a boolean' % op['path'])
+            if op['path'] in ('/name', '/hostnames/1') and (not isinstance(op['value'], str) or not op['value']):
+                raise ApiError(400, 'TENANTS-5', 'Invalid patch value', '%s must be a string' % op['path'])
+        with self.lock:
+            for op in ops:
+                if op['path'] == '/name':
+                    tenant.name = op['value']
+                elif op['path'] == '/hostnames/1':
+                    tenant.hostnames[1:] = [op['value']]
+                else:
+                    tenant.flags[op['path'][1:]] = op['value']
+            tenant.last_updated = now_iso()
+
+    def deactivate_tenant(self, tenant, confirm_hostname, purge_after_days):
+        if not confirm_hostname or confirm_hostname.lower() not in [h.lower() for h in tenant.hostnames]:
+            raise ApiError(400, 'TENANTS-12', 'Hostname confirmation failed',
+                           'The qlik-confirm-hostname header must name the tenant being deactivated.')
+        if purge_after_days is None:
+            purge_after_days = 30
+        if not isinstance(purge_after_days, int) or isinstance(purge_after_days, bool) \
+                or not 10 <= purge_after_days <= 90:
+            raise ApiError(400, 'TENANTS-13', 'Invalid purgeAfterDays', 'purgeAfterDays must be 10 to 90.')
+        with self.lock:
+            tenant.status = 'disabled'
+            tenant.purge_after_days = purge_after_days
+            tenant.last_updated = now_iso()
+        return dict(id=tenant.id, status='disabled',
+                    estimatedPurgeDate=now_iso(time.time() + purge_after_days * 86400))
+
+    def reactivate_tenant(self, tenant):
+        with self.lock:
+            tenant.status = 'active'
+            tenant.purge_after_days = None
+            tenant.last_updated = now_iso()
+        return dict(id=tenant.id, status='active')
+
+    # ------------------------------------------------------------------- tokens
+    def issue_token(self, host, client_id, client_secret):
+        cfg = self.config
+        if client_id != cfg.client_id or client_secret != cfg.client_secret:
+            raise ApiError(401, 'OAUTH-1', 'invalid_client', 'Client authentication failed.')
+        token = 'qlik-emulator-token-' + secrets.token_urlsafe(24)
+        expires = time.time() + cfg.token_ttl
+        with self.lock:
+            self.tokens[token] = (host, client_id, expires)
+        return dict(access_token=token, token_type='bearer',
+                    expires_at=time.strftime('%Y-%m-%dT%H:%M:%S.000Z', time.gmtime(expires)),
+                    expires_in=int(cfg.token_ttl))
+
+    def authenticate(self, host, authorization, tenant=None):
+        if not authorization or not authorization.startswith('Bearer '):
+            raise ApiError(401, 'HTTP-401', 'Unauthorized', 'Missing or malformed Authorization header.')
+        token = authorization[len('Bearer '):].strip()
+        if tenant is not None and token == tenant.api_key:
+            return 'api-key'
+        entry = self.tokens.get(token)
+        if entry is None or entry[0] != host:
+            raise ApiError(401, 'HTTP-401', 'Unauthorized, invalid JWT',
+                           'The token is unknown or was issued for another host.')
+        if entry[2] < time.time():
+            raise ApiError(401, 'HTTP-401', 'Unauthorized, invalid JWT', 'The token has expired.')
+        return entry[1]
+
+    def expire_tokens(self):
+        """Make every issued token expired (for tests of mid-run expiry)."""
+        with self.lock:
+            for token, (host, client, dummy) in list(self.tokens.items()):
+                self.tokens[token] = (host, client, 0.0)
+
+    # ---------------------------------------------------------------- providers
+    def behaviour(self, arn):
+        return self.config.key_behaviours.get(arn, 'ok')
+
+    def _compliance(self, tenant, arn):
+        """(multiRegion, replicaKeys, drCompliant, complianceError-or-None) for a key."""
+        parts = arn.split(':')
+        key_region, account, key_id = parts[3], parts[4], parts[5].split('/', 1)[1]
+        multi = key_id.startswith('mrk-')
+        dr = DR_REGIONS.get(tenant.datacenter, 'eu-west-3')
+        replicas = [dict(arn='arn:%s:kms:%s:%s:key/%s' % (parts[1], dr, account, key_id), region=dr)] if multi else []
+        if self.behaviour(arn) == 'noncompliant':
+            return multi, replicas, False, dict(
+                code='Encryption-88', region=dr,
+                message='The policy of the provided key does not allow the required action [%s] [GenerateDataKey].' % dr)
+        if not multi:
+            return False, [], False, dict(
+                code='Encryption-89', region=dr,
+                message='The key %s in %s has no replica key in the DR region %s.' % (key_id, key_region, dr))
+        return multi, replicas, True, None
+
+    def render_provider(self, tenant, provider):
+        multi, replicas, compliant, error = self._compliance(tenant, provider.arn)
+        out = collections.OrderedDict()
+        out['arn'] = provider.arn
+        out['name'] = provider.name
+        if tenant.current == provider.fingerprint:
+            out['current'] = True
+        out['tenantId'] = tenant.id
+        out['createdAt'] = provider.created_at
+        if provider.description:
+            out['description'] = provider.description
+        out['drCompliant'] = compliant
+        out['keyprovider'] = 'AWS-KMS'
+        out['multiRegion'] = multi
+        out['replicaKeys'] = replicas
+        out['arnFingerPrint'] = provider.fingerprint
+        error = error or dict(code='', region='', message='')
+        out['complianceError'] = [error] if self.config.compliance_style == 'array' else error
+        out['promotedToCurrentAt'] = provider.promoted_at
+        out['demotedFromCurrentAt'] = provider.demoted_at
+        return out
+
+    def render_qlik_provider(self, tenant):
+        out = collections.OrderedDict()
+        out['arn'] = QLIK_ARN
+        out['name'] = 'Qlik Internal Kms'
+        if tenant.current is None:
+            out['current'] = True
+        out['tenantId'] = tenant.id
+        out['createdAt'] = 'Qlik managed'
+        out['description'] = 'Default key management service'
+        out['keyprovider'] = 'Qlik'
+        out['arnFingerPrint'] = tenant.id
+        out['promotedToCurrentAt'] = tenant.qlik_promoted_at
+        out['demotedFromCurrentAt'] = tenant.qlik_demoted_at
+        return out
+
+    def wrap_list(self, items):
+        return dict(errors=items) if self.config.list_style == 'wrapped' else items
+
+    def find_provider(self, tenant, fingerprint):
+        if len(fingerprint) > 128:
+            raise ApiError(414, 'Encryption-14', 'Requested fingerprint length is too large')
+        provider = tenant.providers.get(fingerprint)
+        if provider is None:
+            raise ApiError(404, 'Encryption-4', 'No entry match for the fingerprint was found',
+                           'Unknown key provider fingerprint %s' % fingerprint)
+        return provider
+
+    def create_provider(self, tenant, body):
+        if not isinstance(body, dict):
+            raise ApiError(400, 'Encryption-1', 'Bad Request', 'Body must be a JSON object.')
+        arn, name = body.get('arn'), body.get('name')
+        if not isinstance(arn, str) or not arn or not isinstance(name, str) or not name.strip():
+            raise ApiError(400, 'Encryption-1', 'Bad Request', 'arn and name are required.')
+        if body.get('keyprovider') != 'AWS-KMS':
+            raise ApiError(400, 'Encryption-1', 'Bad Request', 'keyprovider must be "AWS-KMS".')
+        description = body.get('description') or ''
+        if not isinstance(description, str):
+            raise ApiError(400, 'Encryption-1', 'Bad Request', 'description must be a string.')
+        behaviour = self.behaviour(arn)
+        if not ARN_STRUCTURE.match(arn) or behaviour == 'malformed':
+            raise ApiError(417, 'Encryption-17', 'Failed to validate AWS-KMS ARN structure',
+                           'The ARN %s is not a valid AWS-KMS key ARN.' % arn)
+        if behaviour == 'forbidden':
+            raise ApiError(403, 'Encryption-3', 'Unable to access the provided AWS-KMS key, access is forbidden',
+                           'Check if the AWS key policy allows access from Qlik Cloud.')
+        if behaviour == 'unavailable':
+            raise ApiError(408, 'Encryption-8', 'Failed to return a response within the timeout window',
+                           'The key provider (AWS-KMS) might be unavailable.')
+        with self.lock:
+            if any(p.arn == arn for p in tenant.providers.values()):
+                raise ApiError(409, 'Encryption-9', 'The provided key is already registered', arn)
+            fingerprint = secrets.token_hex(16)
+            provider = Provider(arn=arn, name=name, description=description, fingerprint=fingerprint,
+                                tenant_id=tenant.id, created_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+            tenant.providers[fingerprint] = provider
+        return provider
+
+    def patch_provider(self, tenant, fingerprint, ops):
+        provider = self.find_provider(tenant, fingerprint)
+        if not isinstance(ops, list) or not ops:
+            raise ApiError(400, 'Encryption-2', 'Failed to decode key provider patch request payload')
+        for op in ops:
+            if not isinstance(op, dict) or op.get('op') != 'replace' \
+                    or op.get('path') not in ('/name', '/description') or not isinstance(op.get('value'), str):
+                raise ApiError(400, 'Encryption-2', 'Failed to decode key provider patch request payload', repr(op))
+            if op['path'] == '/name' and not op['value'].strip():
+                raise ApiError(400, 'Encryption-2', 'Failed to decode key provider patch request payload',
+                               'name must not be empty')
+        with self.lock:
+            for op in ops:
+                setattr(provider, op['path'][1:], op['value'])
+
+    def delete_provider(self, tenant, fingerprint):
+        with self.lock:
+            self.advance(tenant)
+            if fingerprint == tenant.id and fingerprint not in tenant.providers:
+                raise ApiError(400, 'Encryption-1', 'Bad Request',
+                               'The default Qlik managed key provider cannot be deleted.')
+            self.find_provider(tenant, fingerprint)
+            migration = tenant.migration
+            busy = migration and not migration.done and migration.to_fingerprint == fingerprint
+            if tenant.current == fingerprint or busy:
+                raise ApiError(424, 'Encryption-24', 'The requested key is being used and cannot be deleted')
+            del tenant.providers[fingerprint]
+
+    def test_provider(self, tenant, fingerprint):
+        provider = self.find_provider(tenant, fingerprint)
+        behaviour = self.behaviour(provider.arn)
+        if behaviour == 'unavailable':
+            raise ApiError(408, 'Encryption-8', 'Failed to return a response within the timeout window',
+                           'The key provider (AWS-KMS) might be unavailable.')
+        if behaviour in ('invalid', 'forbidden'):
+            raise ApiError(400, 'Encryption-88', 'Key validation failed',
+                           'The policy of the provided key does not allow the required action [%s] [Decrypt].'
+                           % provider.arn.split(':')[3])
+        return self.render_provider(tenant, provider)
+
+    # --------------------------------------------------------------- migrations
+    def _migration_duration(self, tenant):
+        if tenant.migration_seconds is not None:
+            return tenant.migration_seconds
+        return self.config.migration_seconds
+
+    def advance(self, tenant, now=None):
+        """Finish a migration whose time is up (lazily, on every read or write)."""
+        migration = tenant.migration
+        if migration is None or migration.done:
+            return
+        now = time.monotonic() if now is None else now
+        if now - migration.started < migration.duration:
+            return
+        stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        with self.lock:
+            if tenant.current is None:
+                tenant.qlik_demoted_at = stamp
+            elif tenant.current in tenant.providers:
+                tenant.providers[tenant.current].demoted_at = stamp
+            target = migration.to_fingerprint if migration.to_fingerprint in tenant.providers else None
+            if target is None:
+                tenant.qlik_promoted_at = stamp
+                tenant.qlik_demoted_at = NEVER
+            else:
+                tenant.providers[target].promoted_at = stamp
+                tenant.providers[target].demoted_at = NEVER
+            tenant.current = target
+            migration.done = True
+            migration.completed_at = stamp
+
+    def render_migration(self, tenant, style='reference'):
+        migration = tenant.migration
+        if migration.done:
+            state, progress = 'Completed', 100
+        else:
+            elapsed = time.monotonic() - migration.started
+            fraction = elapsed / migration.duration if migration.duration else 1.0
+            state = 'New' if elapsed < min(0.25, migration.duration * 0.1) else 'InProgress'
+            progress = max(0, min(99, int(fraction * 100)))
+        out = collections.OrderedDict()
+        out['migrationId' if style == 'tutorial' else 'id'] = migration.id
+        out['state'] = state
+        out['progress'] = progress
+        out['tenantId'] = migration.tenant_id
+        out['completedAt'] = migration.completed_at
+        out['initiatedAt'] = migration.initiated_at
+        out['migratingTo'] = migration.to_arn
+        out['migratingFrom'] = migration.from_arn
+        out['migratingToPrefix'] = migration.to_prefix
+        out['migratingToFingerPrint' if style == 'tutorial' else 'migratingToFingerprint'] = migration.to_fingerprint
+        return out
+
+    def _start_migration(self, tenant, to_arn, to_fingerprint, prefix):
+        current = tenant.providers.get(tenant.current) if tenant.current else None
+        tenant.migration = Migration(
+            id=str(uuid.uuid4()), tenant_id=tenant.id,
+            from_arn=current.arn if current else 'v1:%s:qlik-internal-kms' % tenant.id,
+            to_arn=to_arn, to_fingerprint=to_fingerprint, to_prefix=prefix,
+            initiated_at=now_iso(), started=time.monotonic(), duration=self._migration_duration(tenant))
+        self.advance(tenant)  # a zero-length migration completes at once
+
+    def migrate(self, tenant, fingerprint):
+        with self.lock:
+            self.advance(tenant)
+            if fingerprint == tenant.id and fingerprint not in tenant.providers:
+                raise ApiError(400, 'Encryption-1', 'Bad Request',
+                               'Use /actions/reset-to-default-provider to move to the Qlik managed key.')
+            provider = self.find_provider(tenant, fingerprint)
+            if tenant.migration and not tenant.migration.done:
+                raise ApiError(428, 'Encryption-28', 'There is already an ongoing migration for the tenant',
+                               'Migration %s is in progress.' % tenant.migration.id)
+            if tenant.current == fingerprint:
+                raise ApiError(424, 'Encryption-25', 'Failed to prepare migration',
+                               'The key provider is already the current one.')
+            if self.behaviour(provider.arn) in ('invalid', 'forbidden', 'unavailable'):
+                raise ApiError(412, 'Encryption-12', 'Failed to initiate migration',
+                               'Qlik Cloud cannot use the key %s.' % provider.arn)
+            self._start_migration(tenant, provider.arn, fingerprint, '#BYOKv1#:%s' % fingerprint)
+            return self.render_migration(tenant, self.config.migrate_style)
+
+    def reset_to_default(self, tenant):
+        with self.lock:
+            self.advance(tenant)
+            if tenant.migration and not tenant.migration.done:
+                raise ApiError(406, 'Encryption-26', 'There is already an ongoing migration in progress for this '
+                               'tenant, this must complete before a new migration can be started')
+            if tenant.current is None:
+                if self.config.reset_when_default == 424:
+                    raise ApiError(424, 'Encryption-27', 'Tenant is already using Qlik Managed provider')
+                return 200, dict(message='Tenant is already using Qlik KMS, no migration is required.')
+            self._start_migration(tenant, QLIK_ARN, tenant.id, '#QLIK#')
+            return 205, self.render_migration(tenant, 'reference')
+
+    def migration_details(self, tenant):
+        with self.lock:
+            self.advance(tenant)
+            if tenant.migration is None:
+                raise ApiError(404, 'Encryption-40', 'There is no ongoing migration for this tenant')
+            return self.render_migration(tenant, 'reference')
+
+    # ------------------------------------------------------- limits, faults, log
+    def rate_limit(self, host, method):
+        cfg = self.config
+        if not cfg.rate_limits:
+            return None
+        tier, limit = ('tier1', cfg.tier1_per_minute) if method in ('GET', 'HEAD') else ('tier2', cfg.tier2_per_minute)
+        with self.lock:
+            return self.rate_limiter.check((host, tier), limit, cfg.rate_window, time.monotonic())
+
+    def pick_fault(self, method, path):
+        """The fault to inject into this request, or None."""
+        cfg = self.config
+        if cfg.fault_rate <= 0 or not cfg.fault_kinds:
+            return None
+        if cfg.fault_methods and method not in cfg.fault_methods:
+            return None
+        if cfg.fault_paths and not any(path.startswith(prefix) for prefix in cfg.fault_paths):
+            return None
+        with self.lock:
+            if cfg.fault_limit and self.faults_injected >= cfg.fault_limit:
+                return None
+            if self._fault_random.random() >= cfg.fault_rate:
+                return None
+            self.faults_injected += 1
+            return self._fault_random.choice(list(cfg.fault_kinds))
+
+    def record(self, entry):
+        with self.lock:
+            self._seq += 1
+            entry['seq'] = self._seq
+            self.log.append(entry)
+
+    def migrations_started(self, tenant):
+        """How many migrate / reset calls actually started a migration on ``tenant``."""
+        with self.lock:
+            return sum(1 for e in self.log if e.get('host') == tenant.hostnames[0] and e['method'] == 'POST'
+                       and ((e['path'].endswith('/actions/migrate') and e['status'] == 200)
+                            or (e['path'].endswith('/reset-to-default-provider') and e['status'] == 205)))
+
+    def snapshot(self):
+        """The state as plain data (for tests and the admin endpoint); no secrets."""
+        with self.lock:
+            tenants = []
+            for tenant in self.tenants.values():
+                self.advance(tenant)
+                tenants.append(dict(
+                    tenant=self.render_tenant(tenant),
+                    current_fingerprint=tenant.current,
+                    key_providers=[self.render_provider(tenant, p) for p in tenant.providers.values()],
+                    migration=self.render_migration(tenant) if tenant.migration else None,
+                    migrations_started=self.migrations_started(tenant),
+                ))
+            return dict(tenants=tenants)

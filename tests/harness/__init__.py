@@ -1,0 +1,1 @@
+"""Helpers for tests that run real ``ansible-playbook`` against the emulator."""

@@ -1,0 +1,118 @@
+"""Run a generated playbook with real ``ansible-playbook`` and read back what happened."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class PlaybookRun:
+    """The outcome of one ``ansible-playbook`` run."""
+
+    def __init__(self, rc, stdout, stderr, results):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results = results
+
+    def task(self, name, host=None):
+        """The (last) result of the task called ``name``."""
+        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
+        if not found:
+            raise AssertionError('no result for task %r; tasks: %s\n%s' % (
+                name, [r['task'] for r in self.results], self.output()))
+        return found[-1]['result']
+
+    def status(self, name, host=None):
+        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
+        return found[-1]['status'] if found else None
+
+    def output(self):
+        return 'rc=%s\nSTDOUT:\n%s\nSTDERR:\n%s' % (self.rc, self.stdout[-6000:], self.stderr[-3000:])
+
+    def recap(self):
+        """``{host: {'ok': n, 'changed': n, 'failed': n, ...}}`` from the PLAY RECAP."""
+        recap = {}
+        in_recap = False
+        for line in self.stdout.splitlines():
+            if line.startswith('PLAY RECAP'):
+                in_recap = True
+                continue
+            if in_recap and ':' in line:
+                host, dummy, counts = line.partition(':')
+                recap[host.strip()] = dict((k, int(v)) for k, v in
+                                           (p.split('=') for p in counts.split() if '=' in p))
+        return recap
+
+
+class Ansible:
+    """Runs playbooks against an emulator with the collection from the working tree."""
+
+    def __init__(self, emulator, collections_path, workdir):
+        self.emulator = emulator
+        self.collections_path = collections_path
+        self.workdir = workdir
+        self._count = 0
+
+    def env(self, extra=None):
+        env = dict(os.environ)
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=self.collections_path,
+            ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
+            ANSIBLE_CALLBACKS_ENABLED='qlik_record',
+            ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+            ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_RETRY_FILES_ENABLED='False',
+            ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_DEPRECATION_WARNINGS='False',
+            ANSIBLE_LOCAL_TEMP=os.path.join(self.workdir, 'ansible-tmp'),
+            ANSIBLE_HOME=os.path.join(self.workdir, 'ansible-home'),
+            QLIK_CA_PATH=self.emulator.ca_path,
+        )
+        for name in ('QLIK_TENANT_URL', 'QLIK_ACCESS_TOKEN', 'QLIK_CLIENT_ID', 'QLIK_CLIENT_SECRET'):
+            env.pop(name, None)
+        env.update(extra or {})
+        return env
+
+    def connection(self, tenant=None):
+        """Module arguments to reach ``tenant`` (default: the source tenant) with the OAuth client."""
+        cfg = self.emulator.config
+        url = self.emulator.url(tenant) if tenant is not None else self.emulator.source_tenant_url
+        return dict(tenant_url=url, client_id=cfg.client_id, client_secret=cfg.client_secret)
+
+    def run(self, tasks=None, play=None, check=False, diff=False, extra_args=(), env=None, inventory=None,
+            timeout=300, playbook_vars=None, hosts='localhost', gather_facts=False, forks=None):
+        """Write one play (``tasks`` on localhost, or a full ``play`` dict) and run it."""
+        self._count += 1
+        name = 'play-%03d' % self._count
+        if play is None:
+            play = dict(name=name, hosts=hosts, gather_facts=gather_facts, tasks=tasks)
+            if hosts == 'localhost':
+                play['connection'] = 'local'
+            if playbook_vars:
+                play['vars'] = playbook_vars
+        path = os.path.join(self.workdir, name + '.yml')
+        with open(path, 'w') as handle:
+            yaml.safe_dump([play], handle, sort_keys=False)
+        results_path = os.path.join(self.workdir, name + '.results.jsonl')
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), path]
+        command += ['-i', inventory or 'localhost,']
+        if check:
+            command.append('--check')
+        if diff:
+            command.append('--diff')
+        if forks:
+            command += ['--forks', str(forks)]
+        command += list(extra_args)
+        proc = subprocess.run(command, env=self.env(dict(env or {}, QLIK_TEST_RESULTS=results_path)),
+                              capture_output=True, text=True, timeout=timeout, cwd=self.workdir, check=False)
+        results = []
+        if os.path.exists(results_path):
+            with open(results_path) as handle:
+                results = [json.loads(line) for line in handle if line.strip()]
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, results)

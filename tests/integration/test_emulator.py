@@ -1,0 +1,237 @@
+"""The emulator answers like Qlik's documents say, over real HTTPS."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.emulator import NEVER, QLIK_ARN
+
+ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37erft67ei987c7612q456'
+ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123w236c3123469387dc2ce561'
+ENC = '/api/v1/encryption/keyproviders'
+
+
+class Http:
+    def __init__(self, emulator, url):
+        self.emulator = emulator
+        self.url = url
+        self.session = requests.Session()
+        self.session.verify = emulator.ca_path
+        self.session.trust_env = False
+        cfg = emulator.config
+        answer = self.session.post(url + '/oauth/token', json=dict(
+            client_id=cfg.client_id, client_secret=cfg.client_secret, grant_type='client_credentials'))
+        assert answer.status_code == 200, answer.text
+        self.token = answer.json()['access_token']
+        self.session.headers['Authorization'] = 'Bearer ' + self.token
+
+    def __getattr__(self, method):
+        return lambda path, **kw: self.session.request(method.upper(), self.url + path, **kw)
+
+
+@pytest.fixture
+def tenant(emulator):
+    return Http(emulator, emulator.source_tenant_url)
+
+
+def test_tutorial_flow(emulator, tenant):
+    created = tenant.post(ENC, json=dict(name='CMK 01', arn=ARN, keyprovider='AWS-KMS'))
+    assert created.status_code == 201
+    provider = created.json()
+    fingerprint = provider['arnFingerPrint']
+    assert provider['promotedToCurrentAt'] == NEVER and 'current' not in provider
+    listed = tenant.get(ENC).json()
+    assert [p['arnFingerPrint'] for p in listed] == [fingerprint]
+    everything = tenant.get(ENC + '/actions/list').json()
+    assert [p['arn'] for p in everything] == [QLIK_ARN, ARN]
+    assert everything[0]['current'] is True
+    migrate = tenant.post(ENC + '/%s/actions/migrate' % fingerprint)
+    assert migrate.status_code == 200
+    assert migrate.json()['migratingToFingerprint'] == fingerprint and migrate.json()['state'] == 'New'
+    assert tenant.post(ENC + '/%s/actions/migrate' % fingerprint).status_code == 428
+    assert tenant.delete(ENC + '/' + fingerprint).status_code == 424
+    time.sleep(0.6)
+    details = tenant.get(ENC + '/migration/actions/details').json()
+    assert details['state'] == 'Completed' and details['progress'] == 100 and details['completedAt'] != NEVER
+    assert tenant.get(ENC + '/' + fingerprint).json()['current'] is True
+    assert tenant.delete(ENC + '/' + fingerprint).status_code == 424
+    assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 205
+    time.sleep(0.6)
+    assert tenant.delete(ENC + '/' + fingerprint).status_code == 204
+    assert tenant.get(ENC + '/' + fingerprint).status_code == 404
+    assert tenant.get(ENC).json() == []
+
+
+def test_create_errors(emulator, tenant):
+    emulator.config.key_behaviours[ARN2] = 'forbidden'
+    assert tenant.post(ENC, json=dict(name='x', arn='arn:aws:s3:::bucket', keyprovider='AWS-KMS')).status_code == 417
+    assert tenant.post(ENC, json=dict(name='x', arn=ARN2, keyprovider='AWS-KMS')).status_code == 403
+    assert tenant.post(ENC, json=dict(name='x', arn=ARN)).status_code == 400
+    assert tenant.post(ENC, json=dict(name='x', arn=ARN, keyprovider='AWS-KMS')).status_code == 201
+    conflict = tenant.post(ENC, json=dict(name='y', arn=ARN, keyprovider='AWS-KMS'))
+    assert conflict.status_code == 409
+    assert conflict.json()['errors'][0]['title'] == 'The provided key is already registered'
+
+
+def test_patch_test_and_validation_failures(emulator, tenant):
+    fingerprint = tenant.post(ENC, json=dict(name='a', arn=ARN, keyprovider='AWS-KMS')).json()['arnFingerPrint']
+    assert tenant.patch(ENC + '/' + fingerprint, json=[dict(op='replace', path='/name', value='b')]).status_code == 204
+    assert tenant.patch(ENC + '/' + fingerprint, json=dict(name='c')).status_code == 400
+    assert tenant.get(ENC + '/' + fingerprint).json()['name'] == 'b'
+    assert tenant.post(ENC + '/%s/actions/test' % fingerprint).status_code == 201
+    emulator.config.key_behaviours[ARN] = 'invalid'
+    assert tenant.post(ENC + '/%s/actions/test' % fingerprint).status_code == 400
+    emulator.config.key_behaviours[ARN] = 'unavailable'
+    assert tenant.post(ENC + '/%s/actions/test' % fingerprint).status_code == 408
+    assert tenant.post(ENC + '/unknown/actions/test').status_code == 404
+
+
+@pytest.mark.emulator(list_style='wrapped', compliance_style='array', migrate_style='tutorial',
+                      reset_when_default=424)
+def test_documented_alternative_shapes(tenant):
+    single_region = 'arn:aws:kms:eu-west-1:111222334455:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+    tenant.post(ENC, json=dict(name='a', arn=single_region, keyprovider='AWS-KMS'))
+    listed = tenant.get(ENC).json()
+    assert list(listed) == ['errors']
+    provider = listed['errors'][0]
+    assert provider['drCompliant'] is False and isinstance(provider['complianceError'], list)
+    assert provider['complianceError'][0]['code'] == 'Encryption-89'
+    migration = tenant.post(ENC + '/%s/actions/migrate' % provider['arnFingerPrint']).json()
+    assert 'migrationId' in migration and 'migratingToFingerPrint' in migration and 'id' not in migration
+    time.sleep(0.6)
+    tenant.post(ENC + '/actions/reset-to-default-provider')
+    time.sleep(0.6)
+    assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 424
+
+
+def test_migration_details_404_before_any_migration(tenant):
+    assert tenant.get(ENC + '/migration/actions/details').status_code == 404
+
+
+def test_tokens_are_scoped_to_one_host_and_expire(emulator, tenant):
+    other = emulator.add_tenant()
+    foreign = requests.get(emulator.url(other) + ENC, verify=emulator.ca_path,
+                           headers=dict(Authorization='Bearer ' + tenant.token))
+    assert foreign.status_code == 401
+    assert requests.get(emulator.url(other) + ENC, verify=emulator.ca_path,
+                        headers=dict(Authorization='Bearer ' + other.api_key)).status_code == 200
+    emulator.model.expire_tokens()
+    assert tenant.get(ENC).status_code == 401
+
+
+@pytest.mark.emulator(tier2_per_minute=3)
+def test_rate_limit_answers_429_with_retry_after(tenant):
+    statuses = [tenant.post(ENC + '/actions/reset-to-default-provider') for dummy in range(4)]
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+    assert 1 <= int(statuses[-1].headers['Retry-After']) <= 60
+    assert tenant.get(ENC).status_code == 200  # reads are another tier
+
+
+@pytest.mark.emulator(fault_rate=1.0, fault_kinds=('503',), rate_limits=False)
+def test_fault_injection_and_request_log(emulator):
+    answer = requests.get(emulator.source_tenant_url + ENC, verify=emulator.ca_path)
+    assert answer.status_code == 503
+    emulator.config.fault_kinds = ('drop',)
+    with pytest.raises(requests.exceptions.ConnectionError) as info:
+        requests.get(emulator.source_tenant_url + ENC, verify=emulator.ca_path)
+    assert not isinstance(info.value, requests.exceptions.SSLError)
+    log = emulator.requests()
+    assert [(e['method'], e['path'], e['status'], e['fault']) for e in log] == [
+        ('GET', ENC, 503, '503'), ('GET', ENC, 0, 'drop')]
+
+
+@pytest.mark.emulator(fault_rate=1.0, fault_kinds=('drop_after',), rate_limits=False)
+def test_drop_after_applies_the_write_but_loses_the_answer(emulator):
+    cfg = emulator.config
+    with pytest.raises(requests.exceptions.ConnectionError) as info:
+        requests.post(emulator.registration_url + '/oauth/token', verify=emulator.ca_path, json=dict(
+            client_id=cfg.client_id, client_secret=cfg.client_secret, grant_type='client_credentials'))
+    assert not isinstance(info.value, requests.exceptions.SSLError)
+    assert 'Remote end closed connection without response' in str(info.value)
+    assert [(e['status'], e['fault']) for e in emulator.requests()] == [(200, 'drop_after')]
+
+
+def test_request_log_keeps_no_secrets(emulator, tenant):
+    registration = Http(emulator, emulator.registration_url)
+    created = registration.post('/api/v1/tenants', json=dict(licenseKey=emulator.config.license_key))
+    assert created.status_code == 201
+    text = json.dumps(emulator.requests())
+    for secret in (emulator.config.client_secret, emulator.config.license_key, tenant.token, registration.token):
+        assert secret not in text
+    assert emulator.requests(writes=True)[-1]['body'] == dict(licenseKey='<redacted>')
+
+
+def test_tenants_and_organization_api(emulator):
+    cfg = emulator.config
+    registration = Http(emulator, emulator.registration_url)
+    assert registration.post('/api/v1/tenants', json=dict(licenseKey='bogus')).status_code == 400
+    assert registration.post('/api/v1/tenants', json=dict(licenseKey=cfg.license_key,
+                                                          datacenter='mars-1')).status_code == 400
+    created = registration.post('/api/v1/tenants', json=dict(licenseKey=cfg.license_key, name='acme-prod'))
+    tenant = created.json()
+    assert created.status_code == 201 and tenant['name'] == 'acme-prod' and tenant['status'] == 'active'
+    patch = [dict(op='replace', path='/hostnames/1', value='analytics.acme.example'),
+             dict(op='replace', path='/enableAnalyticCreation', value=True)]
+    assert registration.patch('/api/v1/tenants/' + tenant['id'], json=patch).status_code == 204
+    got = registration.get('/api/v1/tenants/' + tenant['id']).json()
+    assert got['hostnames'][1] == 'analytics.acme.example' and got['enableAnalyticCreation'] is True
+    deactivate = '/api/v1/tenants/%s/actions/deactivate' % tenant['id']
+    assert registration.post(deactivate, json=dict(purgeAfterDays=30)).status_code == 400
+    assert registration.post(deactivate, json=dict(purgeAfterDays=5),
+                             headers={'qlik-confirm-hostname': tenant['hostnames'][0]}).status_code == 400
+    answer = registration.post(deactivate, json=dict(purgeAfterDays=30),
+                               headers={'qlik-confirm-hostname': tenant['hostnames'][0]})
+    assert answer.status_code == 200 and answer.json()['status'] == 'disabled'
+    assert registration.post('/api/v1/tenants/%s/actions/reactivate' % tenant['id']).json()['status'] == 'active'
+
+    console = Http(emulator, emulator.console_url)
+    found = console.get('/api/core/tenants', params=dict(
+        filter='subscriptionId eq "%s" and name eq "acme-prod"' % cfg.subscription_id)).json()
+    assert [t['id'] for t in found['data']] == [tenant['id']]
+    by_host = console.get('/api/core/tenants', params=dict(
+        filter='subscriptionId eq "%s" and hostnames eq "ANALYTICS.acme.example"' % cfg.subscription_id)).json()
+    assert [t['id'] for t in by_host['data']] == [tenant['id']]
+    assert console.get('/api/core/tenants', params=dict(filter='name eq "acme-prod"')).status_code == 400
+    page = console.get('/api/core/tenants', params=dict(
+        filter='subscriptionId eq "%s"' % cfg.subscription_id, limit=1)).json()
+    assert len(page['data']) == 1 and 'next' in page['links']
+    rest = console.session.get(page['links']['next']['href']).json()
+    assert len(rest['data']) == 1 and rest['data'][0]['id'] != page['data'][0]['id']
+
+    target = Http(emulator, 'https://' + tenant['hostnames'][0])
+    me = target.get('/api/v1/users/me').json()
+    assert me['tenantId'] == tenant['id'] and me['clientId'] == cfg.client_id
+    assert target.get('/api/v1/licenses/overview').json()['licenseKey'] == cfg.license_key
+
+
+def test_command_line_starts_and_prints_how_to_connect(tmp_path):
+    env_file = tmp_path / 'emulator.env'
+    proc = subprocess.Popen([sys.executable, '-m', 'tests.emulator', '--tenants', '2', '--env-file', str(env_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith('export QLIK_EMULATOR_ADMIN_URL'):
+                break
+        text = ''.join(lines)
+        assert 'CA file (pass as ca_path / QLIK_CA_PATH)' in text
+        variables = dict(line[len('export '):].split('=', 1) for line in env_file.read_text().splitlines())
+        answer = requests.post(variables['QLIK_TENANT_URL'] + '/oauth/token', verify=variables['QLIK_CA_PATH'],
+                               json=dict(client_id=variables['QLIK_CLIENT_ID'], grant_type='client_credentials',
+                                         client_secret=variables['QLIK_CLIENT_SECRET'].strip("'")))
+        assert answer.status_code == 200
+        state = requests.get(variables['QLIK_EMULATOR_ADMIN_URL'] + '/_emulator/state',
+                             verify=variables['QLIK_CA_PATH']).json()
+        assert len(state['tenants']) == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,197 @@
+"""Run every quality gate of ``make test`` and print one closing ``N passed, N failed`` line.
+
+Gates: pytest (unit + integration against the emulator), ansible-test sanity (from a
+temporary ansible_collections/qlikcloud/platform copy, no ignore file), ansible-lint
+--profile production, antsibull-docs lint-collection-docs, antsibull-changelog lint,
+ansible-galaxy collection build + install, and ansible-doc of every module from the
+installed collection.
+
+    python tools/gates.py                # everything
+    python tools/gates.py --only pytest  # one gate (repeatable)
+    python tools/gates.py --pytest-args "-k key_provider"
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+GATES = ('pytest', 'sanity', 'lint', 'docs', 'changelog', 'build')
+
+
+def _run(command, cwd=REPO, env=None, log=None):
+    print('$ ' + ' '.join(shlex.quote(c) for c in command), flush=True)
+    proc = subprocess.run(command, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          check=False)
+    output = proc.stdout
+    sys.stdout.write(output if log is None else log(output))
+    sys.stdout.flush()
+    return proc.returncode, output
+
+
+def _tool(name):
+    return os.path.join(BIN, name)
+
+
+def _collection_files():
+    """Tracked and untracked-but-not-ignored files (what a clean clone plus new work holds)."""
+    if os.path.isdir(os.path.join(REPO, '.git')):
+        out = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard', '-z'], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout
+        return [f for f in out.split('\0') if f and os.path.isfile(os.path.join(REPO, f))]
+    files = []
+    for root, dirs, names in os.walk(REPO):
+        dirs[:] = [d for d in dirs if not d.startswith('.venv') and d not in ('.git', 'output', '__pycache__')]
+        files += [os.path.relpath(os.path.join(root, n), REPO) for n in names]
+    return files
+
+
+def _copy_collection(workdir):
+    """Copy the working tree to <workdir>/ansible_collections/qlikcloud/platform (ansible-test needs a real path)."""
+    target = os.path.join(workdir, 'ansible_collections', 'qlikcloud', 'platform')
+    for name in _collection_files():
+        destination = os.path.join(target, name)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        shutil.copy2(os.path.join(REPO, name), destination)
+    return target
+
+
+def _install_pip_bootstrap():
+    """Put an offline get-pip stand-in where ansible-test looks before downloading one."""
+    import ansible_test  # pylint: disable=import-outside-toplevel
+
+    source = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
+    with open(source) as handle:
+        match = re.search(r"pip='([0-9.]+)'", handle.read())
+    version = match.group(1) if match else '24.2'
+    cache = os.path.expanduser('~/.ansible/test/cache')
+    os.makedirs(cache, exist_ok=True)
+    destination = os.path.join(cache, 'get_pip_%s.py' % version.replace('.', '_'))
+    if not os.path.exists(destination):
+        shutil.copy(os.path.join(REPO, 'tools', 'get_pip_offline.py'), destination)
+
+
+def gate_pytest(args, workdir):
+    command = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider'] + shlex.split(args.pytest_args or '')
+    rc, output = _run(command)
+    match = re.findall(r'=+ (.*?) in [0-9.]+s', output)
+    counts = dict(passed=0, failed=0, errors=0, skipped=0)
+    if match:
+        for number, word in re.findall(r'(\d+) (passed|failed|errors?|skipped)', match[-1]):
+            counts['errors' if word.startswith('error') else word] += int(number)
+    if rc == 5:  # no tests collected is a failure for us
+        rc = 1
+    if counts['skipped']:
+        print('pytest skipped %d test(s): a skipped test is not a pass' % counts['skipped'])
+        rc = rc or 1
+    return rc, counts
+
+
+def gate_sanity(args, workdir):
+    _install_pip_bootstrap()
+    target = _copy_collection(os.path.join(workdir, 'sanity'))
+    env = dict(os.environ)
+    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
+    rc, dummy = _run([_tool('ansible-test'), 'sanity', '--venv', '--python', '3.11', '--color', 'no'], cwd=target, env=env)
+    return rc, None
+
+
+def gate_lint(args, workdir):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, 'lint-collections'))
+    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
+    rc, dummy = _run([_tool('ansible-lint'), '--profile', 'production', '--offline', '--nocolor'], env=env)
+    return rc, None
+
+
+def gate_docs(args, workdir):
+    target = _copy_collection(os.path.join(workdir, 'docs'))
+    env = dict(os.environ)
+    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
+    rc, dummy = _run([_tool('antsibull-docs'), 'lint-collection-docs', '--plugin-docs', '.'], cwd=target, env=env)
+    return rc, None
+
+
+def gate_changelog(args, workdir):
+    rc, dummy = _run([_tool('antsibull-changelog'), 'lint'])
+    return rc, None
+
+
+def gate_build(args, workdir):
+    out = os.path.join(workdir, 'build')
+    rc, dummy = _run([_tool('ansible-galaxy'), 'collection', 'build', '--force', '--output-path', out])
+    if rc:
+        return rc, None
+    tarball = glob.glob(os.path.join(out, 'qlikcloud-platform-*.tar.gz'))[0]
+    installed = os.path.join(workdir, 'installed')
+    rc, dummy = _run([_tool('ansible-galaxy'), 'collection', 'install', '--force', '-p', installed, tarball])
+    if rc:
+        return rc, None
+    listing = subprocess.run(['tar', 'tzf', tarball], capture_output=True, text=True, check=True).stdout
+    leaked = [n for n in listing.splitlines() if re.search(r'(^|/)(tests/emulator|\.venv|\.ansible|bench)/', n)]
+    if leaked:
+        print('build packs files it should not: %s' % leaked[:5])
+        return 1, None
+    modules = sorted(os.path.splitext(os.path.basename(p))[0]
+                     for p in glob.glob(os.path.join(REPO, 'plugins', 'modules', '*.py')) if '__init__' not in p)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed)
+    for module in modules:
+        proc = subprocess.run([_tool('ansible-doc'), 'qlikcloud.platform.' + module], env=env,
+                              capture_output=True, text=True, check=False)
+        text = proc.stdout
+        missing = [part for part in ('EXAMPLES:', 'RETURN VALUES:', 'OPTIONS') if part not in text]
+        if proc.returncode or missing:
+            print('ansible-doc qlikcloud.platform.%s failed or is incomplete (missing %s):\n%s%s' % (
+                module, missing, text[-2000:], proc.stderr[-2000:]))
+            return 1, None
+        print('ansible-doc qlikcloud.platform.%s: %d lines, options/examples/return values present' % (
+            module, len(text.splitlines())))
+    return 0, None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--only', action='append', choices=GATES, help='run only these gates')
+    parser.add_argument('--pytest-args', default='', help='extra pytest arguments')
+    args = parser.parse_args()
+    selected = args.only or list(GATES)
+    workdir = tempfile.mkdtemp(prefix='qlik-gates-')
+    outcomes = []
+    pytest_counts = None
+    try:
+        for name in selected:
+            print('\n===== gate: %s =====' % name, flush=True)
+            started = time.time()
+            rc, counts = globals()['gate_' + name](args, workdir)
+            if counts is not None:
+                pytest_counts = counts
+            outcomes.append((name, rc, time.time() - started))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print('\n===== summary =====')
+    for name, rc, seconds in outcomes:
+        print('%-10s %-6s %6.1fs' % (name, 'ok' if rc == 0 else 'FAILED', seconds))
+    gates_failed = sum(1 for outcome in outcomes if outcome[1])
+    passed = (pytest_counts or {}).get('passed', 0) + sum(1 for n, rc, dummy in outcomes if rc == 0 and n != 'pytest')
+    failed = (pytest_counts or {}).get('failed', 0) + (pytest_counts or {}).get('errors', 0) \
+        + sum(1 for n, rc, dummy in outcomes if rc and n != 'pytest')
+    if pytest_counts is not None and any(n == 'pytest' and rc for n, rc, dummy in outcomes) and failed == 0:
+        failed = 1  # pytest failed without a count (collection error, crash)
+    if pytest_counts:
+        print('pytest: %(passed)d passed, %(failed)d failed, %(errors)d errors, %(skipped)d skipped' % pytest_counts)
+    print('gates: %d of %d ok' % (len(outcomes) - gates_failed, len(outcomes)))
+    print('total: %d passed, %d failed' % (passed, failed))
+    return 1 if gates_failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
