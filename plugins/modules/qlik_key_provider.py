@@ -1,0 +1,258 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: qlik_key_provider
+short_description: Manage an AWS-KMS key provider of a Qlik Cloud tenant
+version_added: 0.1.0
+description:
+  - Registers, renames, validates and deletes one customer-managed key (CMK) provider
+    entry of a Qlik Cloud tenant, idempotently.
+  - The state is read with one list call and the provider is found by its O(arn), else by
+    its O(fingerprint) (Qlik's C(arnFingerPrint), which cannot be computed from the ARN).
+  - An unchanged provider causes no write at all. A rename is one PATCH that replaces only
+    the fields that differ.
+  - This module does not make a key the tenant's current key; use
+    M(qlikcloud.platform.qlik_key_migration) for that.
+author:
+  - Qlik Cloud platform collection maintainers (@qlikcloud)
+extends_documentation_fragment:
+  - qlikcloud.platform.connection
+  - qlikcloud.platform.connection.tenant_url
+  - qlikcloud.platform.attributes
+options:
+  arn:
+    description:
+      - The AWS KMS key ARN, for example
+        V(arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560).
+        Multi-region keys (C(mrk-) ids) and single-region keys (UUID ids) are accepted.
+      - The natural key of a provider. Needed to create one. An ARN cannot be changed, so
+        giving an O(arn) that differs from the ARN of the provider named by O(fingerprint) is an error.
+    type: str
+  fingerprint:
+    description:
+      - The provider's C(arnFingerPrint), another way to name an existing provider, for
+        O(state=absent) or to rename a provider without repeating its ARN.
+    type: str
+  name:
+    description:
+      - Display name of the provider. Required when the provider must be created.
+    type: str
+  description:
+    description:
+      - Description of the provider. Left as it is when not given.
+    type: str
+  provider_type:
+    description:
+      - The key provider type (the API's C(keyprovider)).
+    type: str
+    choices: [AWS-KMS]
+    default: AWS-KMS
+  validate:
+    description:
+      - After creating or updating the provider (or when it is unchanged), ask Qlik to test
+        the key (C(/actions/test)) and fail with Qlik's reason when it does not validate.
+      - Not done in check mode, where nothing is sent but reads.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) registers the key or updates its name and description.
+      - V(absent) deletes the provider. Deleting the tenant's current key or the default
+        Qlik-managed provider is refused; migrate the tenant to another key first.
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    support: full
+    details: Nothing is written; the returned provider is what it would be.
+  diff_mode:
+    support: full
+    details: Shows the provider's name, description, ARN, type, fingerprint and presence before and after.
+seealso:
+  - module: qlikcloud.platform.qlik_key_provider_info
+  - module: qlikcloud.platform.qlik_key_migration
+  - name: Qlik encryption API
+    description: Reference of the key provider endpoints.
+    link: https://qlik.dev/apis/rest/encryption
+'''
+
+EXAMPLES = r'''
+- name: Register a customer-managed key and check that Qlik can use it
+  qlikcloud.platform.qlik_key_provider:
+    tenant_url: acme.eu.qlikcloud.com
+    client_id: "{{ qlik_client_id }}"
+    client_secret: "{{ qlik_client_secret }}"
+    arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
+    name: CMK 2026
+    description: Rotated yearly
+    validate: true
+  register: cmk
+
+- name: Rename a provider known by its fingerprint
+  qlikcloud.platform.qlik_key_provider:
+    tenant_url: acme.eu.qlikcloud.com
+    access_token: "{{ qlik_token.access_token }}"
+    fingerprint: "{{ cmk.key_provider.arnFingerPrint }}"
+    name: CMK 2026 (retired)
+
+- name: Delete an old provider (it must no longer be the current key)
+  qlikcloud.platform.qlik_key_provider:
+    tenant_url: acme.eu.qlikcloud.com
+    access_token: "{{ qlik_token.access_token }}"
+    arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-00000000000000000000000000000001
+    state: absent
+'''
+
+RETURN = r'''
+key_provider:
+  description:
+    - The provider as the Qlik API describes it (API field names kept), or an empty dict when absent.
+    - In check mode, the provider as it would be (a provider that would be created has no C(arnFingerPrint)).
+    - Timestamps of V(0001-01-01T00:00:00Z) mean "never".
+  returned: always
+  type: dict
+  sample:
+    arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
+    name: CMK 2026
+    description: Rotated yearly
+    keyprovider: AWS-KMS
+    arnFingerPrint: 9f352c5a9c1618485051892cb57467e4
+    current: false
+    tenantId: ImTRa-bkJTD-NZRYjNBa_rDhwSVA6Qo8
+    createdAt: '2026-06-21T18:43:49Z'
+    multiRegion: true
+    drCompliant: true
+    replicaKeys:
+      - arn: arn:aws:kms:eu-west-3:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
+        region: eu-west-3
+    complianceError: {code: '', region: '', message: ''}
+    promotedToCurrentAt: '0001-01-01T00:00:00Z'
+    demotedFromCurrentAt: '0001-01-01T00:00:00Z'
+validation:
+  description: Qlik's answer to the key test (the validated provider).
+  returned: when O(validate=true) and not in check mode
+  type: dict
+  sample:
+    arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
+    drCompliant: true
+patch:
+  description: The JSON-patch operations that were (or in check mode would be) sent.
+  returned: when the provider was updated
+  type: list
+  elements: dict
+  sample: [{op: replace, path: /name, value: CMK 2026}]
+'''
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
+from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import (
+    changes_between, ensure, new_client, new_module, run)
+
+
+def _check_input(params):
+    """Every check that needs no request, so that bad input fails before any call."""
+    if params['arn'] == encryption.QLIK_ARN:
+        raise ValueError('the default Qlik-managed key provider cannot be created or deleted; to move a tenant '
+                         'back to it use qlikcloud.platform.qlik_key_migration with qlik_managed=true')
+    if params['arn'] is not None:
+        encryption.validate_arn(params['arn'])
+    if params['fingerprint'] is not None:
+        encryption.validate_fingerprint(params['fingerprint'])
+    encryption.validate_name(params['name'])
+    if params['state'] == 'present' and not (params['arn'] or params['fingerprint']):
+        raise ValueError('state=present needs arn (to find or create the provider) or fingerprint (to update one)')
+    if params['state'] == 'absent' and not (params['arn'] or params['fingerprint']):
+        raise ValueError('state=absent needs arn or fingerprint')
+
+
+def _find(providers, arn, fingerprint):
+    by_arn = encryption.find_provider(providers, arn=arn) if arn else None
+    by_fingerprint = encryption.find_provider(providers, fingerprint=fingerprint) if fingerprint else None
+    if arn and by_fingerprint and by_fingerprint.get('arn') != arn:
+        raise ValueError('the ARN of a key provider cannot change: fingerprint %s belongs to %s, not to arn %s; '
+                         'register the new key as its own provider instead' % (
+                             fingerprint, by_fingerprint.get('arn'), arn))
+    if fingerprint and by_arn and by_arn.get('arnFingerPrint') != fingerprint:
+        raise ValueError('arn %s is registered with fingerprint %s, not %s' % (
+            arn, by_arn.get('arnFingerPrint'), fingerprint))
+    return by_arn or by_fingerprint
+
+
+def main():
+    module = new_module(
+        dict(
+            arn=dict(type='str'),
+            fingerprint=dict(type='str'),
+            name=dict(type='str'),
+            description=dict(type='str'),
+            provider_type=dict(type='str', choices=['AWS-KMS'], default='AWS-KMS'),
+            validate=dict(type='bool', default=False),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+        ),
+    )
+    params = module.params
+
+    def body():
+        _check_input(params)
+        api = encryption.KeyProviders(new_client(module))
+        current = _find(api.list(), params['arn'], params['fingerprint'])
+        state = params['state']
+        if state == 'absent' and current is not None and current['current']:
+            raise ValueError(encryption.in_use_message(current))
+        if state == 'present' and current is None:
+            if not params['arn']:
+                raise ValueError('no key provider has fingerprint %s in this tenant; give arn and name to create one'
+                                 % params['fingerprint'])
+            if not params['name']:
+                raise ValueError('name is required to create the key provider for %s' % params['arn'])
+        desired = dict(name=params['name'], description=params['description'],
+                       arn=current['arn'] if current else params['arn'], keyprovider=params['provider_type'])
+        deleted_by_us = []
+
+        def create(wanted):
+            created = api.create(wanted['arn'], wanted['name'], wanted['description'], wanted['keyprovider'])
+            # a 409 (registered meanwhile) hands back the existing provider: converge it too
+            return update(created, changes_between(created, dict(name=wanted['name'],
+                                                                 description=wanted['description'])))
+
+        def update(provider, changes):
+            if changes:
+                api.update(provider['arnFingerPrint'], changes)
+            return dict(provider, **changes)
+
+        def delete(provider):
+            deleted_by_us.append(api.delete(provider))
+
+        outcome = ensure(module, current, desired, state, create, update, delete, encryption.diff_view)
+        result = dict(changed=outcome['changed'], key_provider={})
+        if state == 'absent' and deleted_by_us == [False]:
+            result['changed'] = False  # someone else deleted it between our read and our DELETE
+        if state == 'present':
+            result['key_provider'] = encryption.normalize_provider(outcome['after'])
+            changes = changes_between(current, dict(name=params['name'], description=params['description'])) \
+                if current else {}
+            if changes:
+                result['patch'] = [dict(op='replace', path='/' + k, value=changes[k]) for k in sorted(changes)]
+        if 'diff' in outcome:
+            result['diff'] = outcome['diff']
+        if state == 'present' and params['validate'] and not module.check_mode:
+            try:
+                result['validation'] = api.test(result['key_provider']['arnFingerPrint'])
+            except QlikAPIError as exc:
+                failure = exc.to_result()
+                failure['msg'] = 'key provider %r (%s) did not validate: %s' % (
+                    result['key_provider'].get('name'), result['key_provider'].get('arn'), exc.message)
+                module.fail_json(**dict(result, **failure))
+        return result
+
+    run(module, body)
+
+
+if __name__ == '__main__':
+    main()
