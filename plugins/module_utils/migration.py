@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Key migrations: start at most one, join a running one, wait for it, resume after a timeout.
+
+A tenant runs one migration at a time. The current key changes only when a migration
+completes, so "the target is current" is the converged state, and a running migration
+toward the target is joined rather than started again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
+
+POLL_FIRST = 0.5
+POLL_GROWTH = 1.5
+POLL_MAX = 15.0
+POLL_MIN = 0.25
+
+
+def provider_view(provider):
+    """What ``--diff`` shows of the current key provider."""
+    if not provider:
+        return dict()
+    return dict(name=provider.get('name'), arn=provider.get('arn'), fingerprint=provider.get('arnFingerPrint'),
+                keyprovider=provider.get('keyprovider'))
+
+
+def heads_to(migration, target):
+    """True when ``migration`` moves the tenant to ``target`` (a provider from /actions/list)."""
+    if not migration or not target:
+        return False
+    fingerprint = migration.get('migratingToFingerprint')
+    if fingerprint and fingerprint == target.get('arnFingerPrint'):
+        return True
+    if encryption.is_qlik_provider(target):
+        return migration.get('migratingTo') == encryption.QLIK_ARN or \
+            (fingerprint and fingerprint == target.get('tenantId'))
+    return bool(migration.get('migratingTo')) and migration.get('migratingTo') == target.get('arn')
+
+
+def describe(migration):
+    if not migration:
+        return 'no migration'
+    return 'migration %s to %s (state %s, progress %s%%)' % (
+        migration.get('id'), migration.get('migratingTo'), migration.get('state'), migration.get('progress', 0))
+
+
+class MigrationTimeout(Exception):
+    def __init__(self, message, migration):
+        super().__init__(message)
+        self.message = message
+        self.migration = migration
+
+
+class Migrator:
+    """Drives the tenant behind ``api`` (an encryption.KeyProviders) to a target key provider."""
+
+    def __init__(self, api, sleep=time.sleep, clock=time.monotonic):
+        self.api = api
+        self._sleep = sleep
+        self._clock = clock
+
+    def trigger(self, target):
+        """Start a migration to ``target``. Returns ``(started, migration)``.
+
+        ``started`` is False when Qlik says there is nothing to do (already on the Qlik key)
+        or when another migration was already running (Qlik answered 428/406); the caller
+        then reads the details to decide.
+        """
+        client = self.api.client
+        qlik = encryption.is_qlik_provider(target)
+        path = encryption.BASE + ('/actions/reset-to-default-provider' if qlik
+                                  else '/%s/actions/migrate' % target['arnFingerPrint'])
+
+        def write():
+            try:
+                response = client.post(path, ok=(200, 201, 205))
+            except QlikAPIError as exc:
+                if exc.status in (428, 406):  # another migration is in progress
+                    return False, None
+                if exc.status == 424 and qlik:  # already using the Qlik managed provider
+                    return False, None
+                raise
+            if qlik and response.status == 200:
+                return False, None
+            record = encryption.normalize_migration(response.json)
+            return True, record or self.api.migration()
+
+        def recheck():
+            # the call may have reached Qlik: a migration toward the target means it did
+            migration = self.api.migration()
+            if encryption.migration_running(migration) and heads_to(migration, target):
+                return True, migration
+            return None
+
+        return client.write_once(write, recheck)
+
+    def wait(self, target, migration, timeout):
+        """Poll the migration details until the migration to ``target`` completed; return the last record.
+
+        A migration that finished toward another key is returned as well: the caller decides what comes next.
+        """
+        started = self._clock()
+        deadline = started + timeout
+        first_progress = (migration or {}).get('progress') or 0
+        attempt = 0
+        while migration is None or encryption.migration_running(migration):
+            now = self._clock()
+            if now >= deadline:
+                raise MigrationTimeout('timed out after %d s waiting for %s; re-run the task to resume waiting '
+                                       '(no second migration is started)' % (timeout, describe(migration)), migration)
+            progress = (migration or {}).get('progress') or 0
+            interval = _interval(attempt, first_progress, progress, now - started)
+            self._sleep(min(interval, deadline - now))
+            attempt += 1
+            migration = self.api.migration()
+        return migration
+
+
+def _interval(attempt, first_progress, progress, elapsed):
+    """Short polls at first, backing off for long migrations, aimed at the expected end once progress tells it."""
+    interval = min(POLL_MAX, POLL_FIRST * (POLL_GROWTH ** attempt))
+    if elapsed > 0 and first_progress < progress < 100:
+        remaining = (100.0 - progress) * elapsed / (progress - first_progress)
+        interval = min(interval, max(POLL_MIN, remaining))
+    return interval
