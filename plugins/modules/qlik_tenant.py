@@ -1,0 +1,270 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: qlik_tenant
+short_description: Create, update, deactivate and reactivate a Qlik Cloud tenant
+version_added: 0.1.0
+description:
+  - Ensures a tenant exists (created on the region's registration host with a signed license
+    key) with the wanted name, host name alias and settings, or that it is deactivated.
+  - The tenant is found by O(id), else through the Organization API (O(organization)) by
+    O(name), then by O(hostname). Found tenants are converged with one PATCH of only what
+    differs; a deactivated tenant with O(state=present) is reactivated.
+  - Without O(id) and without O(organization) a tenant cannot be found again, so every run
+    would create one. The module still creates it, and warns that a re-run needs the returned C(id).
+  - A create call whose answer is lost (timeout, dropped connection, 5xx after sending) is
+    never re-sent blindly; with O(organization) and O(name) the module looks the tenant up first.
+author:
+  - Qlik Cloud platform collection maintainers (@qlikcloud)
+extends_documentation_fragment:
+  - qlikcloud.platform.connection
+  - qlikcloud.platform.organization
+  - qlikcloud.platform.attributes
+options:
+  registration_url:
+    description:
+      - The region's registration host, for example V(https://register.eu.qlikcloud.com).
+        The credentials must belong to a region-level OAuth client.
+      - If not set, the value of the E(QLIK_REGISTRATION_URL) environment variable is used.
+    type: str
+    required: true
+  id:
+    description: The tenant's ID. The surest way to name an existing tenant.
+    type: str
+  name:
+    description:
+      - The tenant's display name. Used to find the tenant through O(organization), and set on
+        the tenant (at creation and by PATCH).
+    type: str
+  hostname:
+    description:
+      - An alias host name of the tenant (C(hostnames[1])), for example V(analytics.acme.example).
+        Used to find the tenant through O(organization) when O(name) finds none.
+    type: str
+  datacenter:
+    description: Where a new tenant is created. Ignored for existing tenants.
+    type: str
+    choices: [ap-northeast-1, ap-southeast-1, ap-southeast-2, eu-central-1, eu-west-1, eu-west-2, us-east-1]
+  license_key:
+    description:
+      - The signed entitlement (license) key a new tenant is linked to. A secret, never logged.
+      - Mutually exclusive with O(source_tenant_url).
+    type: str
+  source_tenant_url:
+    description:
+      - Read the signed license key from this existing tenant (C(/api/v1/licenses/overview)),
+        authenticating with O(client_id)/O(client_secret). Only read when a tenant must be created.
+    type: str
+  auto_assign_create_shared_spaces_role_to_professionals:
+    description: Tenant setting C(autoAssignCreateSharedSpacesRoleToProfessionals). Left as it is when not given.
+    type: bool
+  auto_assign_private_analytics_content_creator_role_to_professionals:
+    description: Tenant setting C(autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals). Left as it is when not given.
+    type: bool
+  auto_assign_data_services_contributor_role_to_professionals:
+    description: Tenant setting C(autoAssignDataServicesContributorRoleToProfessionals). Left as it is when not given.
+    type: bool
+  enable_analytic_creation:
+    description: Tenant setting C(enableAnalyticCreation). Left as it is when not given.
+    type: bool
+  state:
+    description:
+      - V(present) creates or updates the tenant (and reactivates a deactivated one).
+      - V(deactivated) deactivates it; Qlik deletes it after O(purge_after_days).
+    type: str
+    choices: [present, deactivated]
+    default: present
+  purge_after_days:
+    description: With O(state=deactivated), days (10 to 90) after which Qlik deletes the tenant.
+    type: int
+    default: 30
+attributes:
+  check_mode:
+    support: full
+    details: Nothing is written; the returned tenant is what it would be (a new tenant has no C(id) yet).
+  diff_mode:
+    support: full
+    details: Shows name, host names, datacenter, status and settings before and after (never the license key).
+seealso:
+  - module: qlikcloud.platform.qlik_tenant_info
+  - module: qlikcloud.platform.qlik_token
+  - name: Create a tenant
+    description: Qlik's tutorial.
+    link: https://qlik.dev/manage/platform-operations/create-a-tenant/
+'''
+
+EXAMPLES = r'''
+- name: Create (or find) the customer's tenant
+  qlikcloud.platform.qlik_tenant:
+    registration_url: https://register.eu.qlikcloud.com
+    client_id: "{{ vault_qlik_client_id }}"
+    client_secret: "{{ vault_qlik_client_secret }}"
+    name: acme-prod
+    hostname: analytics.acme.example
+    datacenter: eu-west-1
+    source_tenant_url: https://oem-source.eu.qlikcloud.com
+    enable_analytic_creation: true
+    organization:
+      url: https://console.qlikcloud.com
+      subscription_id: "{{ qlik_subscription_id }}"
+  register: tenant
+
+- name: Its URL
+  ansible.builtin.debug:
+    msg: "{{ tenant.tenant_url }}"
+
+- name: Deactivate a tenant (purged after 30 days)
+  qlikcloud.platform.qlik_tenant:
+    registration_url: https://register.eu.qlikcloud.com
+    client_id: "{{ vault_qlik_client_id }}"
+    client_secret: "{{ vault_qlik_client_secret }}"
+    id: TZXk9rFMoKgp7sgAwvczdAlKSSWuaa3e
+    state: deactivated
+'''
+
+RETURN = r'''
+tenant:
+  description: The tenant as the Tenants API describes it (API field names kept), or an empty dict when there is none.
+  returned: always
+  type: dict
+  sample:
+    id: TZXk9rFMoKgp7sgAwvczdAlKSSWuaa3e
+    name: acme-prod
+    hostnames: [acme-prod.eu.qlikcloud.com, analytics.acme.example]
+    datacenter: eu-west-1
+    status: active
+    created: '2026-06-02T13:51:58.503Z'
+    enableAnalyticCreation: true
+    autoAssignCreateSharedSpacesRoleToProfessionals: true
+tenant_url:
+  description: C(https://) and the tenant's first host name.
+  returned: when a tenant exists (or would be created, in which case it is unknown and null)
+  type: str
+  sample: https://acme-prod.eu.qlikcloud.com
+patch:
+  description: The JSON-patch operations sent (or that would be sent in check mode).
+  returned: when settings changed
+  type: list
+  elements: dict
+  sample: [{op: replace, path: /hostnames/1, value: analytics.acme.example}]
+'''
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils import tenants as tenants_api
+from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import (
+    changes_between, ensure, new_client, new_module, run)
+
+
+def _check_input(params):
+    if params['name'] is not None and not params['name'].strip():
+        raise ValueError('name must not be empty')
+    if params['hostname'] is not None:
+        params['hostname'] = tenants_api.validate_hostname(params['hostname'])
+    if params['datacenter'] is not None:
+        tenants_api.validate_datacenter(params['datacenter'])
+    if not 10 <= params['purge_after_days'] <= 90:
+        raise ValueError('purge_after_days must be 10 to 90, got %d' % params['purge_after_days'])
+    if params['license_key'] is not None and not params['license_key'].strip():
+        raise ValueError('license_key must not be empty')
+    if params['id'] is not None and not params['id'].strip():
+        raise ValueError('id must not be empty')
+
+
+def _organization_client(module, params):
+    org_params = tenants_api.organization_params(params)
+    return new_client(module, org_params) if org_params else None
+
+
+def main():
+    spec = dict(
+        registration_url=dict(type='str', required=True, fallback=(env_fallback, ['QLIK_REGISTRATION_URL'])),
+        id=dict(type='str'),
+        name=dict(type='str'),
+        hostname=dict(type='str'),
+        datacenter=dict(type='str', choices=list(tenants_api.DATACENTERS)),
+        license_key=dict(type='str', no_log=True),
+        source_tenant_url=dict(type='str'),
+        organization=tenants_api.organization_argument_spec(),
+        state=dict(type='str', choices=['present', 'deactivated'], default='present'),
+        purge_after_days=dict(type='int', default=30),
+    )
+    for option in tenants_api.FLAGS:
+        spec[option] = dict(type='bool')
+    module = new_module(spec, url_option=None, mutually_exclusive=[('license_key', 'source_tenant_url')])
+    params = module.params
+
+    def body():
+        _check_input(params)
+        api = tenants_api.Tenants(new_client(module, url_option='registration_url'),
+                                  _organization_client(module, params),
+                                  (params['organization'] or {}).get('subscription_id'))
+        if params['id']:
+            current = api.get(params['id'])
+            if current is None and params['state'] == 'present':
+                raise ValueError('no tenant with id %s in this region (%s); a tenant cannot be created with a '
+                                 'given id' % (params['id'], api.registration.host))
+        elif api.can_look_up and (params['name'] or params['hostname']):
+            current = api.find(name=params['name'], hostname=params['hostname'])
+        else:
+            current = None
+        current = tenants_api.comparable(current)
+
+        if params['state'] == 'deactivated':
+            if current is None:
+                return dict(changed=False, tenant={}, tenant_url=None)
+            desired = dict(status='disabled')
+        else:
+            desired = dict(name=params['name'], alias=params['hostname'], status='active')
+            for option, field in tenants_api.FLAGS.items():
+                desired[field] = params[option]
+            if current is None and not params['license_key'] and not params['source_tenant_url']:
+                raise ValueError('no tenant found to update; to create one, give license_key or source_tenant_url')
+            if current is None and not params['id'] and not api.can_look_up:
+                module.warn('qlik_tenant cannot find a tenant again without id or organization: a re-run would '
+                            'create another tenant. Keep the returned tenant.id and pass it as id next time.')
+        sent = []
+
+        def create(wanted):
+            if params['license_key']:
+                license_key = params['license_key']
+            else:
+                source = new_client(module, dict(params, tenant_url=params['source_tenant_url'], access_token=None)
+                                    if params['client_id'] else dict(params, tenant_url=params['source_tenant_url']))
+                license_key = tenants_api.license_key_from(source)
+            created = tenants_api.comparable(api.create(license_key, params['datacenter'], params['name']))
+            return update(created, changes_between(created, dict(wanted, status=None)))
+
+        def update(tenant, changes):
+            if changes.get('status') == 'active':
+                api.reactivate(tenant)
+            ops = tenants_api.patch_ops(changes)
+            api.patch(tenant['id'], ops)
+            sent.extend(ops)
+            if changes.get('status') == 'disabled':
+                api.deactivate(tenant, params['purge_after_days'])
+            return tenants_api.apply_changes(tenant, changes)
+
+        outcome = ensure(module, current, desired, 'present', create, update, None,
+                         tenants_api.diff_view, apply=tenants_api.apply_changes)
+        after = dict(outcome['after'])
+        after.pop('alias', None)
+        result = dict(changed=outcome['changed'], tenant=after, tenant_url=tenants_api.tenant_url(after))
+        if module.check_mode and current is not None:
+            sent = tenants_api.patch_ops(changes_between(current, desired))
+        if sent:
+            result['patch'] = sent
+        if 'diff' in outcome:
+            result['diff'] = outcome['diff']
+        return result
+
+    run(module, body)
+
+
+if __name__ == '__main__':
+    main()
