@@ -107,7 +107,10 @@ def gate_sanity(args, workdir):
 
 
 def gate_lint(args, workdir):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, 'lint-collections'))
+    collections = os.path.join(workdir, 'lint-collections')
+    os.makedirs(os.path.join(collections, 'ansible_collections', 'qlikcloud'), exist_ok=True)
+    os.symlink(REPO, os.path.join(collections, 'ansible_collections', 'qlikcloud', 'platform'))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections)
     env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
     rc, dummy = _run([_tool('ansible-lint'), '--profile', 'production', '--offline', '--nocolor'], env=env)
     return rc, None

@@ -21,16 +21,21 @@ class PlaybookRun:
         self.stderr = stderr
         self.results = results
 
+    def _matching(self, name, host):
+        # tasks of a role are reported as "<role> : <name>"
+        return [r for r in self.results if (r['task'] == name or r['task'].endswith(' : ' + name))
+                and (host is None or r['host'] == host)]
+
     def task(self, name, host=None):
         """The (last) result of the task called ``name``."""
-        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
+        found = self._matching(name, host)
         if not found:
             raise AssertionError('no result for task %r; tasks: %s\n%s' % (
                 name, [r['task'] for r in self.results], self.output()))
         return found[-1]['result']
 
     def status(self, name, host=None):
-        found = [r for r in self.results if r['task'] == name and (host is None or r['host'] == host)]
+        found = self._matching(name, host)
         return found[-1]['status'] if found else None
 
     def output(self):

@@ -1,0 +1,154 @@
+"""The encrypted_tenant role: from nothing to a tenant on a customer-managed key, and kept there."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from tests.integration.test_key_provider import ARN, ARN2
+
+ROLE = 'qlikcloud.platform.encrypted_tenant'
+FACTS_TASK = "Set the role's facts"
+
+
+def role_play(emulator, hosts='localhost', **role_vars):
+    cfg = emulator.config
+    variables = dict(encrypted_tenant_client_id=cfg.client_id, encrypted_tenant_client_secret=cfg.client_secret)
+    variables.update(role_vars)
+    return dict(name='encrypted tenant', hosts=hosts, connection='local', gather_facts=False,
+                roles=[dict(role=ROLE, vars=variables)])
+
+
+def create_vars(emulator, name='acme-prod', key=None):
+    return dict(
+        encrypted_tenant_registration_url=emulator.registration_url,
+        encrypted_tenant_name=name,
+        encrypted_tenant_source_tenant_url=emulator.source_tenant_url,
+        encrypted_tenant_organization=dict(url=emulator.console_url, subscription_id=emulator.config.subscription_id),
+        encrypted_tenant_key=key or dict(arn=ARN, name='CMK 01', description='first key'),
+        encrypted_tenant_require_dr_compliant=True,
+    )
+
+
+def writes(emulator, since):
+    return [(e['host'], e['method'], e['path']) for e in emulator.requests(writes=True, since=since)]
+
+
+def state_of(emulator, name):
+    tenant = [t for t in emulator.model.tenants.values() if t.name == name]
+    assert len(tenant) == 1, [t.name for t in emulator.model.tenants.values()]
+    return tenant[0]
+
+
+def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansible):
+    # check mode on nothing: nothing written, changes reported
+    mark = emulator.last_seq()
+    run = ansible.run(play=role_play(emulator, **create_vars(emulator)), check=True)
+    assert run.rc == 0, run.output()
+    assert run.recap()['localhost']['changed'] >= 1
+    assert writes(emulator, mark) == []
+    assert len(emulator.model.tenants) == 1
+
+    # create and encrypt
+    run = ansible.run(play=role_play(emulator, **create_vars(emulator)))
+    assert run.rc == 0, run.output()
+    tenant = state_of(emulator, 'acme-prod')
+    fingerprint = [p for p in tenant.providers.values() if p.arn == ARN][0].fingerprint
+    assert tenant.current == fingerprint
+    facts = run.task(FACTS_TASK)['ansible_facts']
+    assert facts['encrypted_tenant_url'] == emulator.url(tenant)
+    assert facts['encrypted_tenant_id'] == tenant.id
+    assert facts['encrypted_tenant_key_provider']['arn'] == ARN
+    assert facts['encrypted_tenant_key_provider']['current'] is True
+    assert emulator.model.migrations_started(tenant) == 1
+
+    # rerun: ok, zero writes
+    mark = emulator.last_seq()
+    run = ansible.run(play=role_play(emulator, **create_vars(emulator)))
+    assert run.rc == 0, run.output()
+    assert run.recap()['localhost']['changed'] == 0, run.output()
+    assert writes(emulator, mark) == []
+
+    # rerun against the tenant URL: one token exchange, one tenant read, one list
+    url_vars = dict(encrypted_tenant_url=emulator.url(tenant), encrypted_tenant_key=dict(arn=ARN, name='CMK 01',
+                                                                                         description='first key'))
+    mark = emulator.last_seq()
+    run = ansible.run(play=role_play(emulator, **url_vars))
+    assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
+    assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
+        ('POST', '/oauth/token'), ('GET', '/api/v1/tenants/me'),
+        ('GET', '/api/v1/encryption/keyproviders/actions/list')]
+    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_id'] == tenant.id
+
+    # check mode rotation: nothing written
+    rotate = {**url_vars, 'encrypted_tenant_key': dict(arn=ARN2, name='CMK 02'),
+              'encrypted_tenant_prune_key_providers': True}
+    mark = emulator.last_seq()
+    run = ansible.run(play=role_play(emulator, **rotate), check=True)
+    assert run.rc == 0 and run.recap()['localhost']['changed'] >= 1, run.output()
+    assert writes(emulator, mark) == []
+
+    # rotation with prune: new key current, old provider gone, one more migration
+    run = ansible.run(play=role_play(emulator, **rotate))
+    assert run.rc == 0, run.output()
+    assert [p.arn for p in tenant.providers.values()] == [ARN2]
+    assert tenant.providers[tenant.current].arn == ARN2
+    assert emulator.model.migrations_started(tenant) == 2
+    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['arn'] == ARN2
+
+    # back to the Qlik-managed key, pruning every AWS-KMS provider; then a rerun writes nothing
+    back = {**url_vars, 'encrypted_tenant_key': 'qlik', 'encrypted_tenant_prune_key_providers': True}
+    run = ansible.run(play=role_play(emulator, **back))
+    assert run.rc == 0, run.output()
+    assert tenant.current is None and list(tenant.providers) == []
+    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['keyprovider'] == 'Qlik'
+    mark = emulator.last_seq()
+    run = ansible.run(play=role_play(emulator, **back))
+    assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
+    assert writes(emulator, mark) == []
+
+
+def test_non_compliant_key_is_stopped_by_the_gate(emulator, ansible):
+    emulator.config.key_behaviours[ARN] = 'noncompliant'
+    tenant = emulator.add_tenant(name='zeta')
+    run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant),
+                                     encrypted_tenant_key=dict(arn=ARN, name='CMK 01'),
+                                     encrypted_tenant_require_dr_compliant=True))
+    assert run.rc != 0
+    message = run.task('Check that the key is DR-compliant')['msg']
+    assert message.startswith('Key %s is not DR-compliant, not migrating:' % ARN)
+    assert 'does not allow the required action [eu-west-3] [GenerateDataKey]' in message
+    assert tenant.current is None
+    assert emulator.model.migrations_started(tenant) == 0
+
+
+def test_bad_role_input_is_refused_before_any_call(emulator, ansible):
+    run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.source_tenant_url,
+                                     encrypted_tenant_key=dict(name='no arn')))
+    assert run.rc != 0
+    assert "encrypted_tenant_key must be {arn, name, description} or 'qlik'" in run.task(
+        "Check the role's input")['msg']
+    assert emulator.requests() == []
+
+
+def test_twenty_tenant_inventory_converges_in_one_run(emulator, ansible, tmp_path):
+    tenants = [emulator.add_tenant(name='fleet-%02d' % i) for i in range(20)]
+    inventory = dict(qlik_tenants=dict(hosts=dict(
+        ('fleet-%02d' % i, dict(encrypted_tenant_url=emulator.url(t))) for i, t in enumerate(tenants))))
+    path = os.path.join(str(tmp_path), 'fleet.yml')
+    with open(path, 'w') as handle:
+        yaml.safe_dump(inventory, handle)
+    play = role_play(emulator, hosts='qlik_tenants', encrypted_tenant_key=dict(arn=ARN, name='fleet key'),
+                     encrypted_tenant_require_dr_compliant=True)
+    run = ansible.run(play=play, inventory=path, forks=10, timeout=600)
+    assert run.rc == 0, run.output()
+    for tenant in tenants:
+        assert tenant.current is not None and tenant.providers[tenant.current].arn == ARN, tenant.name
+        assert emulator.model.migrations_started(tenant) == 1
+    recap = run.recap()
+    assert len(recap) == 20 and all(counts['failed'] == 0 for counts in recap.values())
+    mark = emulator.last_seq()
+    run = ansible.run(play=play, inventory=path, forks=10, timeout=600)
+    assert run.rc == 0 and all(c['changed'] == 0 for c in run.recap().values()), run.output()
+    assert writes(emulator, mark) == []
