@@ -9,7 +9,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: test demo emulator bench fault-long venv clean
+.PHONY: test demo emulator reliability bench venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -25,6 +25,14 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/python tools/demo.py
+
+# the long reliability suite: >= 50 faulty role runs, 20 interruptions; writes docs/reliability.md
+reliability: $(STAMP)
+	$(VENV)/bin/python -m pytest -p no:cacheprovider tests/integration/test_reliability.py --long -v
+
+# benchmarks (about a quarter of an hour, on an otherwise idle machine): rewrites bench/RESULTS.md
+bench: $(STAMP)
+	$(VENV)/bin/python bench/run.py
 
 emulator: $(STAMP)
 	$(VENV)/bin/python -m tests.emulator $(ARGS)

@@ -82,6 +82,11 @@ key_providers:
       arnFingerPrint: 9f352c5a9c1618485051892cb57467e4
       drCompliant: true
       multiRegion: true
+tenant_url:
+  description: The normalized URL of the tenant.
+  returned: always
+  type: str
+  sample: https://acme.eu.qlikcloud.com
 current_key_provider:
   description: The provider in use (from the whole list, whatever the filters), or an empty dict if none is marked current.
   returned: always
@@ -106,13 +111,14 @@ def main():
         if params['fingerprint'] is not None:
             encryption.validate_fingerprint(params['fingerprint'])
         encryption.validate_name(params['name'])
-        providers = encryption.KeyProviders(new_client(module)).list(include_default=True)
+        client = new_client(module)
+        providers = encryption.KeyProviders(client).list(include_default=True)
         current = next((p for p in providers if p['current']), {})
         selected = [p for p in providers
                     if (params['arn'] is None or p.get('arn') == params['arn'])
                     and (params['fingerprint'] is None or p.get('arnFingerPrint') == params['fingerprint'])
                     and (params['name'] is None or p.get('name') == params['name'])]
-        return dict(changed=False, key_providers=selected, current_key_provider=current)
+        return dict(changed=False, key_providers=selected, current_key_provider=current, tenant_url=client.base_url)
 
     run(module, body)
 

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from types import SimpleNamespace
 
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _run_and_kill(command, env, cwd, kill_after):
+    """Start ``command`` in its own process group and SIGKILL the whole group after ``kill_after`` s."""
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + kill_after
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    stdout, stderr = proc.communicate()
+    return SimpleNamespace(returncode=proc.returncode, stdout=stdout, stderr=stderr)
 
 
 class PlaybookRun:
@@ -91,8 +107,11 @@ class Ansible:
         return dict(tenant_url=url, client_id=cfg.client_id, client_secret=cfg.client_secret)
 
     def run(self, tasks=None, play=None, check=False, diff=False, extra_args=(), env=None, inventory=None,
-            timeout=300, playbook_vars=None, hosts='localhost', gather_facts=False, forks=None):
-        """Write one play (``tasks`` on localhost, or a full ``play`` dict) and run it."""
+            timeout=300, playbook_vars=None, hosts='localhost', gather_facts=False, forks=None, kill_after=None):
+        """Write one play (``tasks`` on localhost, or a full ``play`` dict) and run it.
+
+        ``kill_after``: SIGKILL ansible-playbook and everything it started after that many seconds.
+        """
         self._count += 1
         name = 'play-%03d' % self._count
         if play is None:
@@ -114,8 +133,12 @@ class Ansible:
         if forks:
             command += ['--forks', str(forks)]
         command += list(extra_args)
-        proc = subprocess.run(command, env=self.env(dict(env or {}, QLIK_TEST_RESULTS=results_path)),
-                              capture_output=True, text=True, timeout=timeout, cwd=self.workdir, check=False)
+        proc_env = self.env(dict(env or {}, QLIK_TEST_RESULTS=results_path))
+        if kill_after is None:
+            proc = subprocess.run(command, env=proc_env, capture_output=True, text=True, timeout=timeout,
+                                  cwd=self.workdir, check=False)
+        else:
+            proc = _run_and_kill(command, proc_env, self.workdir, kill_after)
         results = []
         if os.path.exists(results_path):
             with open(results_path) as handle:

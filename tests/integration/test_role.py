@@ -70,15 +70,15 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     assert run.recap()['localhost']['changed'] == 0, run.output()
     assert writes(emulator, mark) == []
 
-    # rerun against the tenant URL: one token exchange, one tenant read, one list
-    url_vars = dict(encrypted_tenant_url=emulator.url(tenant), encrypted_tenant_key=dict(arn=ARN, name='CMK 01',
-                                                                                         description='first key'))
+    # rerun against the tenant URL (a bare host name): one token exchange and one list, nothing else
+    url_vars = dict(encrypted_tenant_url=tenant.hostnames[0], encrypted_tenant_key=dict(arn=ARN, name='CMK 01',
+                                                                                        description='first key'))
     mark = emulator.last_seq()
     run = ansible.run(play=role_play(emulator, **url_vars))
     assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
     assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
-        ('POST', '/oauth/token'), ('GET', '/api/v1/tenants/me'),
-        ('GET', '/api/v1/encryption/keyproviders/actions/list')]
+        ('POST', '/oauth/token'), ('GET', '/api/v1/encryption/keyproviders/actions/list')]
+    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_url'] == emulator.url(tenant)
     assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_id'] == tenant.id
 
     # check mode rotation: nothing written

@@ -1,0 +1,319 @@
+"""`make bench`: requests per operation, role vs uri baseline, migration wait latency, fleet scaling.
+
+Regenerates bench/RESULTS.md. Not part of `make test`: it takes about a quarter of an hour and its
+timings need a machine that is otherwise idle.
+
+    .venv/bin/python bench/run.py            # everything, writes bench/RESULTS.md
+    .venv/bin/python bench/run.py --quick    # fewer repeats and tenants, writes bench/out/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+# pylint: disable=wrong-import-position
+from tests.emulator import Emulator, EmulatorConfig  # noqa: E402
+from tests.harness.playbook import Ansible  # noqa: E402
+
+KEY = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-4a1c0f1e2d3b4a5b6c7d8e9f0a1b2c3d'
+KEY2 = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
+ENC = '/api/v1/encryption/keyproviders'
+
+
+class Bench:
+    def __init__(self, workdir, migration_seconds):
+        self.workdir = workdir
+        self.emulator = Emulator(EmulatorConfig(migration_seconds=migration_seconds), workdir=workdir).start()
+        collections = os.path.join(workdir, 'collections')
+        os.makedirs(os.path.join(collections, 'ansible_collections', 'qlikcloud'))
+        os.symlink(REPO, os.path.join(collections, 'ansible_collections', 'qlikcloud', 'platform'))
+        self.ansible = Ansible(self.emulator, collections, workdir)
+        cfg = self.emulator.config
+        self.env = self.ansible.env(dict(QLIK_CLIENT_ID=cfg.client_id, QLIK_CLIENT_SECRET=cfg.client_secret))
+        self._inventories = 0
+
+    def stop(self):
+        self.emulator.stop()
+
+    # ------------------------------------------------------------- helpers
+    def inventory(self, tenants, key=KEY, key_name='bench key'):
+        self._inventories += 1
+        path = os.path.join(self.workdir, 'inventory-%03d.yml' % self._inventories)
+        hosts = dict((t.name, dict(tenant_url=self.emulator.url(t), kms_key_arn=key, kms_key_name=key_name))
+                     for t in tenants)
+        with open(path, 'w') as handle:
+            yaml.safe_dump(dict(qlik_tenants=dict(hosts=hosts)), handle)
+        return path
+
+    def playbook(self, name, inventory, forks=10, extra=()):
+        """Run bench/<name>.yml; return (seconds, controller CPU seconds, peak RSS MiB)."""
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+                               '-i', inventory, os.path.join(REPO, 'bench', name + '.yml'), '--forks', str(forks)]
+                              + list(extra), env=self.env, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode:
+            raise SystemExit('%s failed:\n%s\n%s' % (name, proc.stdout[-4000:], proc.stderr[-2000:]))
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return seconds, cpu, after.ru_maxrss / 1024.0
+
+    def reset(self, tenants):
+        """Back to a fresh tenant on the Qlik key with no provider (cheaper than new tenants)."""
+        with self.emulator.model.lock:
+            for tenant in tenants:
+                tenant.providers.clear()
+                tenant.current = None
+                tenant.migration = None
+
+    def converge_directly(self, tenants, key=KEY):
+        """Register ``key`` and make it current in the emulator, without Ansible (for no-op timings)."""
+        model = self.emulator.model
+        for tenant in tenants:
+            provider = model.create_provider(tenant, dict(arn=key, name='bench key', keyprovider='AWS-KMS'))
+            tenant.current = provider.fingerprint
+
+    def counts(self, since):
+        entries = self.emulator.requests(since=since)
+        tokens = sum(1 for e in entries if e['path'] == '/oauth/token')
+        reads = sum(1 for e in entries if e['method'] == 'GET')
+        writes = len(entries) - tokens - reads
+        return tokens, reads, writes
+
+
+# ---------------------------------------------------------------------------- 1. requests per operation
+def requests_per_operation(bench):
+    em = bench.emulator
+    cfg = em.config
+    tenant = em.add_tenant(name='counts')
+    url = em.url(tenant)
+    creds = dict(tenant_url=url, client_id=cfg.client_id, client_secret=cfg.client_secret)
+
+    def token_for(host_url):
+        return em.model.issue_token(host_url.split('//')[1], cfg.client_id, cfg.client_secret)['access_token']
+
+    tok = dict(tenant_url=url, access_token=token_for(url))
+    registration = dict(registration_url=em.registration_url, client_id=cfg.client_id,
+                        client_secret=cfg.client_secret)
+    reg_tok = dict(registration_url=em.registration_url, access_token=token_for(em.registration_url))
+    org = dict(url=em.console_url, subscription_id=cfg.subscription_id)
+    m = 'qlikcloud.platform.'
+    scenarios = [
+        ('qlik_token', 'get a token', m + 'qlik_token', creds),
+        ('qlik_key_provider', 'create', m + 'qlik_key_provider', dict(creds, arn=KEY, name='k')),
+        ('qlik_key_provider', 'no-op', m + 'qlik_key_provider', dict(creds, arn=KEY, name='k')),
+        ('qlik_key_provider', 'no-op, token handed', m + 'qlik_key_provider', dict(tok, arn=KEY, name='k')),
+        ('qlik_key_provider', 'rename', m + 'qlik_key_provider', dict(tok, arn=KEY, name='k2')),
+        ('qlik_key_provider_info', 'list, token handed', m + 'qlik_key_provider_info', tok),
+        ('qlik_key_migration', 'migrate and wait (%.0f s)' % cfg.migration_seconds, m + 'qlik_key_migration',
+         dict(tok, arn=KEY)),
+        ('qlik_key_migration', 'no-op', m + 'qlik_key_migration', dict(creds, arn=KEY)),
+        ('qlik_key_migration', 'no-op, token handed', m + 'qlik_key_migration', dict(tok, arn=KEY)),
+        ('qlik_key_migration', 'reset to Qlik key and wait', m + 'qlik_key_migration', dict(tok, qlik_managed=True)),
+        ('qlik_key_migration_info', 'read, token handed', m + 'qlik_key_migration_info', tok),
+        ('qlik_key_provider', 'delete', m + 'qlik_key_provider', dict(tok, arn=KEY, state='absent')),
+        ('qlik_key_provider', 'delete no-op', m + 'qlik_key_provider', dict(tok, arn=KEY, state='absent')),
+        ('qlik_tenant', 'create (organization look-up first)', m + 'qlik_tenant',
+         dict(registration, name='counted', license_key=cfg.license_key, organization=org)),
+        ('qlik_tenant', 'no-op by name (organization look-up)', m + 'qlik_tenant',
+         dict(registration, name='counted', organization=org)),
+        ('qlik_tenant', 'no-op by id, token handed', m + 'qlik_tenant', dict(reg_tok, id='{{ tenant_id }}')),
+        ('qlik_tenant', 'rename by id, token handed', m + 'qlik_tenant',
+         dict(reg_tok, id='{{ tenant_id }}', name='counted-2')),
+        ('qlik_tenant', 'deactivate, token handed', m + 'qlik_tenant',
+         dict(reg_tok, id='{{ tenant_id }}', state='deactivated')),
+        ('qlik_tenant_info', 'by id, token handed', m + 'qlik_tenant_info', dict(reg_tok, id='{{ tenant_id }}')),
+    ]
+    rows = []
+    for module, operation, fqcn, args in scenarios:
+        tenant_id = next((t.id for t in em.model.tenants.values() if t.name.startswith('counted')), '')
+        mark = em.last_seq()
+        run = bench.ansible.run([{'name': operation, fqcn: args}], playbook_vars=dict(tenant_id=tenant_id))
+        if run.rc:
+            raise SystemExit('%s %s failed:\n%s' % (module, operation, run.output()))
+        rows.append((module, operation) + bench.counts(mark))
+    for operation, key, extra in (('first converge', KEY, {}), ('no-op', KEY, {}),
+                                  ('rotate, prune the old key', KEY2, dict(encrypted_tenant_prune_key_providers=True)),
+                                  ('back to the Qlik key', 'qlik', dict(encrypted_tenant_prune_key_providers=True)),
+                                  ('no-op on the Qlik key', 'qlik', {})):
+        target = key if key == 'qlik' else dict(arn=key, name='k')
+        play = dict(name='role', hosts='localhost', connection='local', gather_facts=False, roles=[dict(
+            role='qlikcloud.platform.encrypted_tenant',
+            vars=dict(dict(encrypted_tenant_url=url, encrypted_tenant_key=target), **extra))])
+        mark = em.last_seq()
+        run = bench.ansible.run(play=play, env=dict(QLIK_CLIENT_ID=cfg.client_id, QLIK_CLIENT_SECRET=cfg.client_secret))
+        if run.rc:
+            raise SystemExit('role %s failed:\n%s' % (operation, run.output()))
+        rows.append(('role encrypted_tenant', operation) + bench.counts(mark))
+    return rows
+
+
+# ----------------------------------------------------------------------------- 2. role vs uri baseline
+def role_vs_baseline(bench, tenants_count, repeats):
+    tenants = [bench.emulator.add_tenant(name='cmp-%d-%03d' % (tenants_count, i)) for i in range(tenants_count)]
+    inventory = bench.inventory(tenants)
+    times = dict(role_first=[], baseline_first=[], role_noop=[], baseline_noop=[])
+    for repeat in range(repeats):
+        order = ('role', 'baseline') if repeat % 2 == 0 else ('baseline', 'role')
+        for name in order:
+            bench.reset(tenants)
+            times[name + '_first'].append(bench.playbook(name, inventory)[0])
+            assert all(t.current and t.providers[t.current].arn == KEY for t in tenants), name
+            times[name + '_noop'].append(bench.playbook(name, inventory)[0])
+    return dict((k, statistics.median(v)) for k, v in times.items()), times
+
+
+# ------------------------------------------------------------------------------ 3. migration latency
+def migration_latency(bench, durations):
+    em = bench.emulator
+    cfg = em.config
+    rows = []
+    for seconds in durations:
+        tenant = em.add_tenant(name='latency-%d' % seconds, migration_seconds=seconds)
+        url = em.url(tenant)
+        em.model.create_provider(tenant, dict(arn=KEY, name='k', keyprovider='AWS-KMS'))
+        args = dict(tenant_url=url, client_id=cfg.client_id, client_secret=cfg.client_secret, arn=KEY, validate=False)
+        mark = em.last_seq()
+        run = bench.ansible.run([{'name': 'migrate', 'qlikcloud.platform.qlik_key_migration': args}],
+                                timeout=seconds * 3 + 120)
+        if run.rc:
+            raise SystemExit('latency run failed:\n' + run.output())
+        entries = em.requests(host=url, since=mark)
+        started = next(e['time'] for e in entries if e['path'].endswith('/actions/migrate'))
+        polls = [e for e in entries if e['path'].endswith('/migration/actions/details')]
+        last = entries[-1]['time']  # the list call after the wait, just before the module returns
+        rows.append((seconds, len(polls), last - (started + seconds)))
+    return rows
+
+
+# ----------------------------------------------------------------------------------- 4. scaling
+def scaling(bench, sizes):
+    rows = []
+    for size, forks in sizes:
+        tenants = [bench.emulator.add_tenant(name='scale-%d-%d-%03d' % (size, forks, i)) for i in range(size)]
+        bench.converge_directly(tenants)
+        seconds, cpu, rss = bench.playbook('role', bench.inventory(tenants), forks=forks)
+        rows.append((size, forks, seconds, seconds / size, cpu, rss))
+    return rows
+
+
+def _verdict(counts, module):
+    """'met' when every no-op row keeps to the target, else the rows that do not."""
+    failing = []
+    for content, operation, tokens, reads, writes in counts:
+        if not operation.startswith('no-op') or (content == 'role encrypted_tenant') == module:
+            continue
+        hosts = 2 if 'organization' in operation else 1
+        allowed_tokens = 0 if 'token handed' in operation else hosts
+        allowed_reads = hosts if module else 2  # the role: one tenant read and one list
+        if writes or tokens > allowed_tokens or reads > allowed_reads:
+            failing.append('%s %s' % (content, operation))
+    return 'met' if not failing else 'NOT met by ' + ', '.join(failing)
+
+
+def write_results(path, args, counts, compare, latency, scale, total):
+    import ansible  # pylint: disable=import-outside-toplevel
+
+    lines = ['# Benchmarks', '',
+             'Generated by `make bench` (`%s`) on %s in %.0f s.' % (
+                 ' '.join(['python bench/run.py'] + (['--quick'] if args.quick else [])),
+                 time.strftime('%Y-%m-%d'), total), '',
+             '**Machine:** %s, %d CPUs, Python %s, ansible-core %s. The emulator runs in the benchmark\'s own '
+             'process on the same machine, over real HTTPS on loopback, with its real per-tier rate limits.' % (
+                 platform.platform(), os.cpu_count() or 0, platform.python_version(), ansible.__version__), '',
+             '## 1. Requests per operation', '',
+             'From the emulator\'s request log. "Token handed" means the task got `access_token` (for '
+             'example from `qlik_token`) instead of client credentials.', '',
+             '| Content | Operation | Token exchanges | Reads | Writes |', '| --- | --- | --- | --- | --- |']
+    lines += ['| %s | %s | %d | %d | %d |' % row for row in counts]
+    lines += ['', 'Targets: a no-op module run makes one read per host it talks to, plus one token exchange per host '
+              'when it was not handed a token, and no write: %s. A no-op role run makes at most one token '
+              'exchange, one tenant read and one list per tenant, and no write: %s.' % (
+                  _verdict(counts, module=True), _verdict(counts, module=False)),
+              '(`qlik_tenant` by name talks to two hosts: the console for the Organization API look-up, then the '
+              'registration host for the tenant itself; each host needs its own token.)', '']
+    lines += ['## 2. Role vs. the uri baseline', '',
+              '`bench/role.yml` (the `encrypted_tenant` role) against `bench/baseline.yml` (Qlik\'s tutorial as '
+              '`ansible.builtin.uri` tasks, polling every 2 s), same emulator, inventory of tenants with '
+              '`connection: local`, forks 10, migrations of %.0f s, runs alternating, median of %d. The baseline '
+              'does less: no key validation, no compliance check, no retries.' % (
+                  args.migration_seconds, args.repeats), '',
+              '| Tenants | Run | Role (s) | Baseline (s) | Role / baseline |', '| --- | --- | --- | --- | --- |']
+    for size, (medians, dummy) in compare:
+        for run, label in (('first', 'first converge'), ('noop', 'no-op converge')):
+            role, base = medians['role_' + run], medians['baseline_' + run]
+            lines.append('| %d | %s | %.1f | %.1f | %.2f |' % (size, label, role, base, role / base))
+    lines += ['', 'Every run: %s' % '; '.join(
+        '%d tenants %s' % (size, ', '.join('%s %s' % (k, ' '.join('%.1f' % v for v in values))
+                                           for k, values in raw.items())) for size, (dummy, raw) in compare), '']
+    lines += ['## 3. Migration wait latency', '',
+              'How long after the migration completed `qlik_key_migration` (with `wait`) noticed it and returned '
+              '(time of its last request minus the migration\'s end).', '',
+              '| Migration (s) | Detail polls | Returned after completion (s) |', '| --- | --- | --- |']
+    lines += ['| %d | %d | %.2f |' % row for row in latency]
+    lines += ['', '## 4. Fleet scaling (no-op role)', '',
+              '| Tenants | Forks | Time (s) | Per tenant (s) | Controller CPU (s) | Peak RSS of one process (MiB) |',
+              '| --- | --- | --- | --- | --- | --- |']
+    lines += ['| %d | %d | %.1f | %.3f | %.1f | %.0f |' % row for row in scale]
+    per_tenant_cpu = [row[4] / row[0] for row in scale]
+    lines += ['', 'Where the limit is: a converged tenant costs the controller about %.2f CPU-seconds (Ansible '
+              'starting tasks and modules), against three HTTP calls, well under Qlik\'s per-tenant limits of '
+              '1000 reads and 100 writes a minute. So the controller\'s CPU is the limit, and forks only help '
+              'while there are idle cores: on this %d-CPU machine forks beyond about 10 add little. Set forks to '
+              'a few per core of the controller (AWX: per execution node), and split very large fleets across '
+              'job slices rather than raising forks further. Rate limits matter only for many writes to one '
+              'tenant or the shared registration host (tenant creation), where `retries` and `Retry-After` take '
+              'over.' % (statistics.median(per_tenant_cpu), os.cpu_count() or 0), '']
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as handle:
+        handle.write('\n'.join(lines))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--quick', action='store_true', help='fewer repeats and tenants (for development)')
+    parser.add_argument('--migration-seconds', type=float, default=5.0)
+    args = parser.parse_args()
+    args.repeats = 3 if args.quick else 5
+    sizes = [1, 10] if args.quick else [1, 50]
+    durations = [2, 10] if args.quick else [2, 10, 60]
+    scale_sizes = [(10, 10), (50, 10)] if args.quick else [(10, 10), (50, 10), (200, 10), (200, 25)]
+    output = os.path.join(REPO, 'bench', 'out' if args.quick else '', 'RESULTS.md')
+    started = time.time()
+    workdir = tempfile.mkdtemp(prefix='qlik-bench-')
+    bench = Bench(workdir, args.migration_seconds)
+    try:
+        print('1. requests per operation', flush=True)
+        counts = requests_per_operation(bench)
+        compare = []
+        for size in sizes:
+            print('2. role vs baseline, %d tenant(s)' % size, flush=True)
+            compare.append((size, role_vs_baseline(bench, size, args.repeats)))
+        print('3. migration latency', flush=True)
+        latency = migration_latency(bench, durations)
+        print('4. scaling', flush=True)
+        scale = scaling(bench, scale_sizes)
+    finally:
+        bench.stop()
+    write_results(output, args, counts, compare, latency, scale, time.time() - started)
+    print(open(output).read())
+    print('written: %s' % output)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
