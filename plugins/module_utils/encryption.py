@@ -114,6 +114,11 @@ def diff_view(provider):
                 fingerprint=provider.get('arnFingerPrint'))
 
 
+def patch_ops(changes):
+    """The JSON-patch list that replaces each changed field (name, description)."""
+    return [dict(op='replace', path='/' + field, value=changes[field]) for field in sorted(changes)]
+
+
 def find_provider(providers, arn=None, fingerprint=None, name=None):
     """The provider with ``arn``, else ``fingerprint``, else ``name`` (None when none matches).
 
@@ -170,7 +175,7 @@ class KeyProviders:
 
     def update(self, fingerprint, changes):
         """One PATCH with a JSON-patch ``replace`` for each changed field."""
-        ops = [dict(op='replace', path='/' + field, value=changes[field]) for field in sorted(changes)]
+        ops = patch_ops(changes)
         self.client.patch('%s/%s' % (BASE, fingerprint), ops, ok=(200, 204))
         return ops
 

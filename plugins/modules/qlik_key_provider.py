@@ -238,7 +238,7 @@ def main():
             changes = changes_between(current, dict(name=params['name'], description=params['description'])) \
                 if current else {}
             if changes:
-                result['patch'] = [dict(op='replace', path='/' + k, value=changes[k]) for k in sorted(changes)]
+                result['patch'] = encryption.patch_ops(changes)
         if 'diff' in outcome:
             result['diff'] = outcome['diff']
         if state == 'present' and params['validate'] and not module.check_mode:
