@@ -197,6 +197,12 @@ def main():
             return result
 
         migration = api.migration()
+        if migration and not encryption.migration_running(migration) and heads_to(migration, target):
+            # it completed between our two reads: confirm rather than start another
+            target = _target(api.list(include_default=True), params)
+            if target['current']:
+                result.update(key_provider=target, migration=migration)
+                return result
         if encryption.migration_running(migration) and not heads_to(migration, target):
             if not params['wait'] or module.check_mode:
                 raise ValueError('another key migration is running (%s): wait for it to finish, or run with '
@@ -222,7 +228,19 @@ def main():
                     exc.message = 'key provider %r (%s) did not validate, no migration started: %s' % (
                         target.get('name'), target.get('arn'), exc.message)
                     raise
-            started, record = migrator.trigger(target)
+            try:
+                started, record = migrator.trigger(target)
+            except QlikAPIError as exc:
+                if exc.status != 424:
+                    raise
+                # "Failed to prepare migration": fine if the key became current meanwhile
+                target = _target(api.list(include_default=True), params)
+                if not target['current']:
+                    raise
+                result.update(changed=False, key_provider=target, migration=api.migration() or {})
+                if 'diff' in result:
+                    result['diff']['after'] = result['diff']['before']
+                return result
             if not started:
                 # Qlik had nothing to start: another run got there first, or the key is already in use
                 record = api.migration()

@@ -208,3 +208,26 @@ def test_key_that_does_not_validate_is_not_migrated_to(emulator, ansible):
     assert run.rc != 0
     assert 'did not validate, no migration started' in run.task('migrate')['msg']
     assert migrate_posts(emulator, mark) == []
+
+
+def test_migration_that_completes_between_reads_is_not_started_again(emulator, ansible):
+    """Found by the fault suite: the list said "not current", the details said "Completed": confirm, do not migrate."""
+    fingerprints = register(ansible, ARN)
+    tenant = emulator.source_tenant
+    tenant.migration_seconds = 30.0
+    emulator.model.migrate(tenant, fingerprints[ARN])
+    original = emulator.model.migration_details
+
+    def completing_details(t):
+        t.migration.duration = 0.0  # the migration ends right as its details are read
+        return original(t)
+
+    emulator.model.migration_details = completing_details
+    mark = emulator.last_seq()
+    run = ansible.run([task('wait', dict(ansible.connection(), arn=ARN, validate=False), module=MIGRATION)])
+    result = run.task('wait')
+    assert run.rc == 0, run.output()
+    assert result['changed'] is False and result['key_provider']['current'] is True
+    assert migrate_posts(emulator, mark) == []
+    assert emulator.model.migrations_started(tenant) == 0  # started outside the module, none by it
+    assert tenant.current == fingerprints[ARN]
