@@ -7,7 +7,8 @@ This is the one place that knows the API's paths and reads every documented
 form of its answers: lists as a bare array or wrapped in ``{"errors": [...]}``,
 migration records with ``id``/``migratingToFingerprint`` (reference) or
 ``migrationId``/``migratingToFingerPrint`` (tutorial), ``complianceError`` as an
-object or an array, and ``0001-01-01T00:00:00Z`` meaning "never".
+object or an array (handled where it is checked), and ``0001-01-01T00:00:00Z`` meaning "never"
+(returned as given; documented in RETURN).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import re
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 
 BASE = '/api/v1/encryption/keyproviders'
-NEVER = '0001-01-01T00:00:00Z'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
 COMPLETED = 'Completed'
 KMS_ARN = re.compile(
@@ -51,11 +51,6 @@ def validate_name(value, option='name'):
     return value
 
 
-def is_never(timestamp):
-    """True for the API's "never" (``0001-01-01T00:00:00Z``) and for empty values."""
-    return not timestamp or str(timestamp).startswith('0001-01-01')
-
-
 def unwrap_list(body, what='key providers'):
     """The list from a bare JSON array or from ``{"errors": [...]}`` (both are documented)."""
     if isinstance(body, list):
@@ -65,13 +60,6 @@ def unwrap_list(body, what='key providers'):
             if isinstance(body.get(key), list):
                 return body[key]
     raise QlikAPIError('unexpected answer for the list of %s: %r' % (what, body))
-
-
-def compliance_errors(provider):
-    """The non-empty entries of ``complianceError`` (an object or an array in the documents)."""
-    raw = (provider or {}).get('complianceError')
-    entries = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
-    return [e for e in entries if isinstance(e, dict) and (e.get('code') or e.get('message'))]
 
 
 def is_qlik_provider(provider):

@@ -65,11 +65,12 @@ class Migrator:
         self._clock = clock
 
     def trigger(self, target):
-        """Start a migration to ``target``. Returns ``(started, migration)``.
+        """Start a migration to ``target``. Returns ``(started, migration, refusal)``.
 
-        ``started`` is False when Qlik says there is nothing to do (already on the Qlik key)
-        or when another migration was already running (Qlik answered 428/406); the caller
-        then reads the details to decide.
+        ``started`` is False when Qlik started nothing: another migration was running
+        (428/406), the tenant is already on the Qlik key (200/424 on reset), or Qlik could not
+        prepare the migration (424, for example because the key became current meanwhile).
+        ``refusal`` is then Qlik's error, if any; the caller reads the state again to decide.
         """
         client = self.api.client
         qlik = encryption.is_qlik_provider(target)
@@ -80,21 +81,19 @@ class Migrator:
             try:
                 response = client.post(path, ok=(200, 201, 205))
             except QlikAPIError as exc:
-                if exc.status in (428, 406):  # another migration is in progress
-                    return False, None
-                if exc.status == 424 and qlik:  # already using the Qlik managed provider
-                    return False, None
+                if exc.status in (406, 424, 428):
+                    return False, None, exc
                 raise
-            if qlik and response.status == 200:
-                return False, None
+            if qlik and response.status == 200:  # already on the Qlik managed provider
+                return False, None, None
             record = encryption.normalize_migration(response.json)
-            return True, record or self.api.migration()
+            return True, record or self.api.migration(), None
 
         def recheck():
             # the call may have reached Qlik: a migration toward the target means it did
             migration = self.api.migration()
             if encryption.migration_running(migration) and heads_to(migration, target):
-                return True, migration
+                return True, migration, None
             return None
 
         return client.write_once(write, recheck)

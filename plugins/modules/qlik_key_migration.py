@@ -186,9 +186,12 @@ def main():
         _check_input(params)
         api = encryption.KeyProviders(new_client(module))
         migrator = Migrator(api)
-        providers = api.list(include_default=True)
-        target = _target(providers, params)
-        previous = next((p for p in providers if p['current']), {})
+
+        def reread():
+            providers = api.list(include_default=True)
+            return _target(providers, params), next((p for p in providers if p['current']), {})
+
+        target, previous = reread()
         result = dict(changed=False, started=False, migration={}, key_provider=target,
                       previous_key_provider=previous)
         if module._diff:  # pylint: disable=protected-access
@@ -199,7 +202,7 @@ def main():
         migration = api.migration()
         if migration and not encryption.migration_running(migration) and heads_to(migration, target):
             # it completed between our two reads: confirm rather than start another
-            target = _target(api.list(include_default=True), params)
+            target = reread()[0]
             if target['current']:
                 result.update(key_provider=target, migration=migration)
                 return result
@@ -208,9 +211,7 @@ def main():
                 raise ValueError('another key migration is running (%s): wait for it to finish, or run with '
                                  'wait=true to wait and then migrate' % describe(migration))
             migration = migrator.wait(None, migration, params['wait_timeout'])
-            providers = api.list(include_default=True)
-            target = _target(providers, params)
-            previous = next((p for p in providers if p['current']), {})
+            target, previous = reread()
             result.update(key_provider=target, previous_key_provider=previous)
             if target['current']:
                 return result
@@ -228,29 +229,18 @@ def main():
                     exc.message = 'key provider %r (%s) did not validate, no migration started: %s' % (
                         target.get('name'), target.get('arn'), exc.message)
                     raise
-            try:
-                started, record = migrator.trigger(target)
-            except QlikAPIError as exc:
-                if exc.status != 424:
-                    raise
-                # "Failed to prepare migration": fine if the key became current meanwhile
-                target = _target(api.list(include_default=True), params)
-                if not target['current']:
-                    raise
-                result.update(changed=False, key_provider=target, migration=api.migration() or {})
-                if 'diff' in result:
-                    result['diff']['after'] = result['diff']['before']
-                return result
+            started, record, refusal = migrator.trigger(target)
             if not started:
-                # Qlik had nothing to start: another run got there first, or the key is already in use
+                # Qlik started nothing: another run got there first, or the key became current meanwhile
                 record = api.migration()
                 if not (record and heads_to(record, target)):
-                    providers = api.list(include_default=True)
-                    target = _target(providers, params)
+                    target = reread()[0]
                     if not target['current']:
-                        raise QlikAPIError('Qlik did not start a migration to %s and the key is not current (%s)'
-                                           % (target.get('arn'), describe(record)))
-                    result.update(changed=False, key_provider=target)
+                        raise refusal or QlikAPIError('Qlik did not start a migration to %s and the key is not '
+                                                      'current (%s)' % (target.get('arn'), describe(record)))
+                    result.update(changed=False, key_provider=target, migration=record or {})
+                    if 'diff' in result:
+                        result['diff']['after'] = result['diff']['before']
                     return result
             result['started'] = started
             result['changed'] = started
@@ -266,8 +256,7 @@ def main():
                 failure['migration'] = exc.migration or {}
                 module.fail_json(**failure)
             result['migration'] = migration
-            providers = api.list(include_default=True)
-            result['key_provider'] = _target(providers, params)
+            result['key_provider'] = reread()[0]
             if not result['key_provider']['current']:
                 raise QlikAPIError('the migration completed but %s is not the current key (%s)' % (
                     target.get('arn'), describe(migration)))

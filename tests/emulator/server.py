@@ -234,13 +234,6 @@ class Emulator:
     def source_tenant_url(self):
         return self.url(self.source_tenant) if self.source_tenant else None
 
-    def tenant_by_url(self, url):
-        netloc = url.split('://', 1)[-1].rstrip('/')
-        for tenant in self.model.tenants.values():
-            if netloc in tenant.hostnames:
-                return tenant
-        raise KeyError(url)
-
     def requests(self, host=None, writes=False, since=0):
         """Entries of the request log, optionally for one host URL/netloc and only writes."""
         if host is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import yaml
 
 from tests.integration.test_key_provider import ARN, ARN2
@@ -109,7 +110,9 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     assert writes(emulator, mark) == []
 
 
-def test_non_compliant_key_is_stopped_by_the_gate(emulator, ansible):
+@pytest.mark.parametrize('compliance_style', ['object', 'array'])
+def test_non_compliant_key_is_stopped_by_the_gate(emulator, ansible, compliance_style):
+    emulator.config.update(dict(compliance_style=compliance_style))
     emulator.config.key_behaviours[ARN] = 'noncompliant'
     tenant = emulator.add_tenant(name='zeta')
     run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant),

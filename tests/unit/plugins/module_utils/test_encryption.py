@@ -25,19 +25,7 @@ def test_migration_records_in_both_documented_shapes_read_the_same():
     assert encryption.normalize_migration(None) == {}
 
 
-def test_compliance_error_as_object_or_array_and_empty_means_none():
-    empty = {'code': '', 'region': '', 'message': ''}
-    error = {'code': 'Encryption-88', 'region': 'eu-west-3', 'message': 'policy'}
-    assert encryption.compliance_errors({'complianceError': empty}) == []
-    assert encryption.compliance_errors({'complianceError': [empty]}) == []
-    assert encryption.compliance_errors({'complianceError': error}) == [error]
-    assert encryption.compliance_errors({'complianceError': [empty, error]}) == [error]
-    assert encryption.compliance_errors({}) == []
-
-
-def test_never_and_current():
-    assert encryption.is_never('0001-01-01T00:00:00Z') and encryption.is_never('') and encryption.is_never(None)
-    assert not encryption.is_never('2023-06-21T18:45:57Z')
+def test_current_is_an_explicit_boolean():
     assert encryption.normalize_provider({'arn': 'a'})['current'] is False
     assert encryption.normalize_provider({'arn': 'a', 'current': True})['current'] is True
 
