@@ -56,6 +56,9 @@ options:
     description:
       - After creating or updating the provider (or when it is unchanged), ask Qlik to test
         the key (C(/actions/test)) and fail with Qlik's reason when it does not validate.
+      - A key that is already the tenant's current key is in use and is not tested again, so
+        that a converged run sends no request but one read. Its C(drCompliant) and
+        C(complianceError) are in M(qlikcloud.platform.qlik_key_provider_info).
       - Not done in check mode, where nothing is sent but reads.
     type: bool
     default: false
@@ -136,11 +139,16 @@ key_provider:
     demotedFromCurrentAt: '0001-01-01T00:00:00Z'
 validation:
   description: Qlik's answer to the key test (the validated provider).
-  returned: when O(validate=true) and not in check mode
+  returned: when O(validate=true), the key is not the current key, and not in check mode
   type: dict
   sample:
     arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
     drCompliant: true
+tenant_url:
+  description: The normalized URL of the tenant.
+  returned: always
+  type: str
+  sample: https://acme.eu.qlikcloud.com
 patch:
   description: The JSON-patch operations that were (or in check mode would be) sent.
   returned: when the provider was updated
@@ -241,7 +249,9 @@ def main():
                 result['patch'] = encryption.patch_ops(changes)
         if 'diff' in outcome:
             result['diff'] = outcome['diff']
-        if state == 'present' and params['validate'] and not module.check_mode:
+        result['tenant_url'] = api.client.base_url
+        if state == 'present' and params['validate'] and not module.check_mode \
+                and not result['key_provider']['current']:
             try:
                 result['validation'] = api.test(result['key_provider']['arnFingerPrint'])
             except QlikAPIError as exc:

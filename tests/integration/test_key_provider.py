@@ -107,6 +107,15 @@ def test_lifecycle(request, emulator, ansible, style):
     assert result['validation']['arnFingerPrint'] == fingerprint
     assert writes(emulator, mark) == [('POST', '%s/%s/actions/test' % (ENC, fingerprint), None)]
 
+    # validate: the current key is in use and not tested again (one read, nothing written)
+    make_current(emulator, fingerprint)
+    mark = emulator.last_seq()
+    run = ansible.run([task('validate', dict(conn, arn=ARN, validate=True))])
+    assert run.rc == 0 and 'validation' not in run.task('validate'), run.output()
+    assert [(e['method'], e['path']) for e in emulator.requests(since=mark) if e['path'] != '/oauth/token'] == [
+        ('GET', ENC)]
+    make_current(emulator, None)
+
     # validate: fails with Qlik's reason
     emulator.config.key_behaviours[ARN] = 'invalid'
     run = ansible.run([task('validate', dict(conn, arn=ARN, validate=True))])

@@ -7,7 +7,7 @@ import os
 import pytest
 import yaml
 
-from tests.integration.test_key_provider import ARN, ARN2
+from tests.integration.test_key_provider import ARN, ARN2, ENC
 
 ROLE = 'qlikcloud.platform.encrypted_tenant'
 FACTS_TASK = "Set the role's facts"
@@ -78,7 +78,7 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     run = ansible.run(play=role_play(emulator, **url_vars))
     assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
     assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
-        ('POST', '/oauth/token'), ('GET', '/api/v1/encryption/keyproviders/actions/list')]
+        ('POST', '/oauth/token'), ('GET', '/api/v1/encryption/keyproviders')]
     assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_url'] == emulator.url(tenant)
     assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_id'] == tenant.id
 
@@ -108,6 +108,41 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     run = ansible.run(play=role_play(emulator, **back))
     assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
     assert writes(emulator, mark) == []
+
+
+def test_first_converge_of_an_existing_tenant_runs_three_modules(emulator, ansible):
+    """Ensuring the provider is the read: provider, start, wait; one exchange each, no other list."""
+    tenant = emulator.add_tenant(name='eta')
+    host = emulator.url(tenant).split('://', 1)[1]
+    mark = emulator.last_seq()
+    run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant),
+                                     encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
+    assert run.rc == 0, run.output()
+    fingerprint = tenant.current
+    assert tenant.providers[fingerprint].arn == ARN
+    entries = emulator.requests(since=mark)
+    assert [(e['method'], e['path']) for e in entries[:4]] == [
+        ('POST', '/oauth/token'), ('GET', ENC), ('POST', ENC), ('POST', '%s/%s/actions/test' % (ENC, fingerprint))]
+    assert writes(emulator, mark) == [(host, 'POST', ENC), (host, 'POST', '%s/%s/actions/test' % (ENC, fingerprint)),
+                                      (host, 'POST', '%s/%s/actions/migrate' % (ENC, fingerprint))]
+    assert sum(1 for e in entries if e['path'] == '/oauth/token') == 3  # one per module run
+    assert run.status("Read the tenant's key providers") == 'skipped'
+    for name in ('Register and validate the key provider', 'Start the migration to the key'):
+        assert run.status(name) == 'ok' and run.task(name)['changed'] is True, name
+    assert run.status('Wait for the migration to complete') == 'ok'  # joined the started one
+    facts = run.task(FACTS_TASK)['ansible_facts']
+    assert facts['encrypted_tenant_url'] == emulator.url(tenant)
+    assert facts['encrypted_tenant_id'] == tenant.id
+    assert facts['encrypted_tenant_key_provider']['arnFingerPrint'] == fingerprint
+    assert facts['encrypted_tenant_key_provider']['current'] is True
+
+    # without waiting, the fact is the key still current while the migration runs
+    tenant2 = emulator.add_tenant(name='theta')
+    run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant2), encrypted_tenant_wait=False,
+                                     encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
+    assert run.rc == 0, run.output()
+    assert emulator.model.migrations_started(tenant2) == 1
+    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['keyprovider'] == 'Qlik'
 
 
 @pytest.mark.parametrize('compliance_style', ['object', 'array'])
