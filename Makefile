@@ -28,7 +28,7 @@ demo: $(STAMP)
 
 # the long reliability suite: >= 50 faulty role runs, 20 interruptions; writes docs/reliability.md
 reliability: $(STAMP)
-	$(VENV)/bin/python -m pytest -p no:cacheprovider tests/integration/test_reliability.py --long -v
+	$(VENV)/bin/python -m pytest -p no:cacheprovider tests/integration/test_reliability.py tests/integration/test_hostile.py --long -v
 
 # benchmarks (about a quarter of an hour, on an otherwise idle machine): rewrites bench/RESULTS.md
 bench: $(STAMP)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import re
 import time
 import traceback
 
@@ -59,40 +60,78 @@ def credentials_argument_spec():
     )
 
 
-def normalize_url(value, option='tenant_url'):
-    """Return ``https://host[:port][/prefix]`` for a URL or a bare host name.
+def _shown_url(parts):
+    """A URL for messages: scheme, host, port and path, never a user name, password, query or fragment."""
+    host = parts.hostname or ''
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return '%s://%s%s%s' % (parts.scheme, host, ':%d' % port if port else '', parts.path)
 
-    Raises ValueError with a message naming ``option`` when the value cannot be a Qlik host.
+
+def normalize_url(value, option='tenant_url'):
+    """Return ``https://host[:port]`` for a URL or a bare host name.
+
+    Raises ValueError with a message naming ``option`` when the value cannot be a Qlik host. A
+    message never repeats the parts of the value that can hold a secret (user:password@, query,
+    fragment), and a path is refused: Qlik's APIs live at the root of each host.
     """
+    if value is not None and not isinstance(value, str):
+        raise ValueError('%s must be a string, got %s' % (option, type(value).__name__))
     text = (value or '').strip()
     if not text:
         raise ValueError('%s is required (or set it through the environment)' % option)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError('%s must not contain spaces or control characters' % option)
     if '://' not in text:
         text = 'https://' + text
     parts = urlsplit(text)
+    if '@' in parts.netloc:
+        raise ValueError('%s must not contain a user name or password (user:password@host); give credentials as '
+                         'client_id/client_secret or access_token' % option)
+    if parts.query or parts.fragment or text.endswith(('?', '#')):
+        raise ValueError('%s must not have a query or fragment (?... or #...); give credentials as '
+                         'client_id/client_secret or access_token, got %s' % (option, _shown_url(parts)))
     if parts.scheme != 'https':
-        raise ValueError('%s must use https, got %r' % (option, value))
-    if not parts.hostname or any(c in parts.netloc for c in ' \t@'):
-        raise ValueError('%s is not a valid URL or host name: %r' % (option, value))
+        raise ValueError('%s must use https, got %s' % (option, _shown_url(parts)))
+    if not parts.hostname:
+        raise ValueError('%s is not a valid URL or host name: %s' % (option, _shown_url(parts)))
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
-        raise ValueError('%s has an invalid port: %r' % (option, value))
-    if parts.query or parts.fragment:
-        raise ValueError('%s must not have a query or fragment: %r' % (option, value))
-    return 'https://%s%s' % (parts.netloc.lower(), parts.path.rstrip('/'))
+        raise ValueError('%s has an invalid port: %s' % (option, parts.netloc))
+    if parts.path.strip('/'):
+        raise ValueError('%s must be a host name or https://host[:port] without a path (Qlik\'s APIs are at the '
+                         'root of each host), got %s' % (option, _shown_url(parts)))
+    return 'https://%s' % parts.netloc.lower()
+
+
+def check_credential(value, option):
+    """Refuse a credential that cannot be sent in a header, naming ``option`` but never showing the value."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError('%s must be a string' % option)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError('%s contains whitespace or a control character (a line break from a file or vault?); '
+                         'the value is not shown' % option)
+    return value
 
 
 class QlikAPIError(Exception):
     """A failed call to Qlik Cloud, with what a user needs to act on it.
 
-    ``status`` is the HTTP status (None for transport failures), ``errors`` is
-    Qlik's ``errors`` list, ``may_have_applied`` is True when a non-idempotent
-    request may have reached the server although no answer came back.
+    ``status`` is the HTTP status (None for transport failures), ``errors`` is Qlik's ``errors``
+    list and ``trace_id`` its ``traceId`` (what Qlik support asks for). ``may_have_applied`` is True
+    when a non-idempotent request may have reached the server although no answer came back, and
+    ``in_flight`` when it may still be running there (no answer within the timeout).
+    ``earlier_attempt_may_have_applied`` is True when this answer came to a retry of an idempotent
+    call whose earlier attempt may have been applied (so a 404 on a DELETE may be our own doing).
     """
 
     def __init__(self, message, status=None, method=None, path=None, errors=None,
-                 may_have_applied=False, body=None):
+                 may_have_applied=False, body=None, trace_id=None, in_flight=False):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -100,10 +139,17 @@ class QlikAPIError(Exception):
         self.path = path
         self.errors = errors or []
         self.may_have_applied = may_have_applied
+        self.in_flight = in_flight
+        self.earlier_attempt_may_have_applied = False
         self.body = body
+        self.trace_id = trace_id
 
     def codes(self):
         return [e.get('code') for e in self.errors if isinstance(e, dict)]
+
+    def not_found(self, path):
+        """True for a 404 answer to a call of ``path`` itself (not, say, to the token exchange before it)."""
+        return self.status == 404 and self.path == path
 
     def to_result(self):
         """Keyword arguments for ``module.fail_json``."""
@@ -114,16 +160,25 @@ class QlikAPIError(Exception):
             result['request'] = dict(method=self.method, path=self.path)
         if self.errors:
             result['errors'] = self.errors
+        if self.trace_id:
+            result['trace_id'] = self.trace_id
         return result
 
 
 class Response:
-    """A decoded answer: ``status``, ``json`` (parsed body or None), ``headers``."""
+    """A decoded answer: ``status``, ``json`` (parsed body, the text when it is not JSON, or None),
+    ``headers``, and ``uncertain`` when an earlier attempt of this idempotent call may have applied."""
 
-    def __init__(self, status, body, headers):
+    def __init__(self, status, body, headers, uncertain=False):
         self.status = status
         self.json = body
         self.headers = headers
+        self.uncertain = uncertain
+
+    @property
+    def is_text(self):
+        """True when the body was not JSON (a web page from a proxy, say)."""
+        return isinstance(self.json, str)
 
 
 def _parse_body(raw):
@@ -154,7 +209,7 @@ def _qlik_errors(body):
     return []
 
 
-def _describe_errors(errors):
+def describe_errors(errors):
     parts = []
     for error in errors:
         code = error.get('code') or ''
@@ -186,15 +241,36 @@ def parse_retry_after(value, now=None):
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def _transport_failure(exc):
-    """Classify a requests exception: ('dns'|'tls'|'connect'|'timeout'|'sent', plain words).
+# requests exceptions raised before anything is sent: retrying cannot help, and their text can
+# hold a header value (a token), so it is never shown
+_LOCAL_ERRORS = ('InvalidHeader', 'InvalidURL', 'MissingSchema', 'InvalidSchema', 'URLRequired',
+                 'InvalidJSONError', 'InvalidProxyURL')
 
-    'connect' failures happened before the request left this host (safe to retry);
-    'timeout' and 'sent' may have reached the server.
+
+def _transport_failure(exc):
+    """Classify an exception raised while sending: (kind, plain words).
+
+    kinds: 'local' (refused before sending), 'dns', 'tls', 'proxy' (the proxy refused: 407 and the like),
+    'connect' (nothing left this host: safe to retry), 'timeout' (sent, no answer within the timeout: it may
+    still be running on the server), 'sent' (sent, connection lost: it may have applied).
+    The words never quote the exception's text where it can hold a header, a URL with credentials or a body.
     """
+    if requests is None or not isinstance(exc, requests.exceptions.RequestException):
+        return 'local', 'the request could not be sent (%s)' % type(exc).__name__
+    if type(exc).__name__ in _LOCAL_ERRORS:
+        return 'local', 'the request could not be sent: a header or the URL is invalid (%s)' % type(exc).__name__
     text = str(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        return 'tls', 'TLS verification failed (is the certificate trusted? see validate_certs and ca_path): %s' % _short(text)
+        reason = re.search(r'(certificate verify failed[^\'"()]*|wrong version number|unknown protocol|'
+                           r'handshake failure|hostname mismatch[^\'"()]*)', text, re.I)
+        return 'tls', 'TLS verification failed (is the certificate trusted? see validate_certs and ca_path)%s' % (
+            ': ' + reason.group(1).strip() if reason else '')
+    if isinstance(exc, requests.exceptions.ProxyError):
+        answer = re.search(r'\b([45]\d\d) ([A-Za-z][A-Za-z ]{2,40}[a-z])', text)
+        if answer:
+            return 'proxy', 'the proxy answered %s %s (check HTTPS_PROXY and the proxy\'s credentials)' % (
+                answer.group(1), answer.group(2))
+        return 'connect', 'the proxy could not be reached (check HTTPS_PROXY)'
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return 'connect', 'timed out while connecting'
     if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -209,7 +285,7 @@ def _transport_failure(exc):
                 or 'failed to establish a new connection' in lowered:
             return 'connect', 'the connection was refused or could not be established'
         return 'sent', 'the connection was dropped before an answer arrived'
-    return 'sent', _short(text)
+    return 'sent', 'the answer could not be read (%s)' % type(exc).__name__
 
 
 def _short(text, limit=300):
@@ -217,42 +293,39 @@ def _short(text, limit=300):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
+def describe_text_body(response):
+    """A short description of a body that is not JSON: its type, size and first words."""
+    text = response.json if isinstance(response.json, str) else ''
+    kind = ((response.headers or {}).get('Content-Type') or 'unknown type').split(';')[0]
+    return '%s, %d bytes: %r' % (kind, len(text), _short(text, 120))
+
+
 class QlikClient:
     """HTTP client for one Qlik Cloud host (a tenant, the registration host or the console).
 
     ``params`` is a dict with the connection options (``module.params`` usually).
     ``module`` is used for failing on a missing library and for registering
-    secrets that must never be shown. ``session``, ``sleep`` and ``rand`` can be
-    replaced in unit tests.
+    secrets that must never be shown. ``session``, ``sleep``, ``rand`` and ``clock``
+    can be replaced in unit tests.
     """
 
     def __init__(self, module, params=None, url_option='tenant_url', session=None,
                  sleep=time.sleep, rand=random.random, clock=time.time, mask_tokens=True):
         self.module = module
         params = module.params if params is None else params
-        if session is None:
-            if requests is None:
-                module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-            session = requests.Session()
-        self.session = session
-        self._sleep = sleep
-        self._rand = rand
-        self._clock = clock
         self.url_option = url_option
-        # tokens this client obtains are registered as no_log values (masked in all output),
-        # except for qlik_token, whose job is to return one
-        self._mask_tokens = mask_tokens
         self.base_url = normalize_url(params.get(url_option), url_option)
         self.host = urlsplit(self.base_url).netloc
-        self.access_token = params.get('access_token')
-        self.client_id = params.get('client_id')
-        self.client_secret = params.get('client_secret')
-        self.timeout = params.get('timeout') or 30.0
+        self.access_token = check_credential(params.get('access_token'), 'access_token')
+        self.client_id = check_credential(params.get('client_id'), 'client_id')
+        self.client_secret = check_credential(params.get('client_secret'), 'client_secret')
+        timeout = params.get('timeout')
+        self.timeout = 30.0 if timeout is None else timeout
         self.retries = params.get('retries')
         if self.retries is None:
             self.retries = 5
         if self.timeout <= 0:
-            raise ValueError('timeout must be a positive number of seconds, got %r' % params.get('timeout'))
+            raise ValueError('timeout must be a positive number of seconds, got %r' % timeout)
         if self.retries < 0:
             raise ValueError('retries must be 0 or more, got %r' % params.get('retries'))
         ca_path = params.get('ca_path')
@@ -262,6 +335,17 @@ class QlikClient:
         if not self.access_token and not (self.client_id and self.client_secret):
             raise ValueError('no credentials: set access_token (QLIK_ACCESS_TOKEN) or client_id and '
                              'client_secret (QLIK_CLIENT_ID / QLIK_CLIENT_SECRET)')
+        if session is None:
+            if requests is None:
+                module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+            session = requests.Session()
+        self.session = session
+        self._sleep = sleep
+        self._rand = rand
+        self._clock = clock
+        # tokens this client obtains are registered as no_log values (masked in all output),
+        # except for qlik_token, whose job is to return one
+        self._mask_tokens = mask_tokens
         self._token_exchanged = False
         self.token_expires_at = None
         self.requests_made = 0
@@ -301,8 +385,9 @@ class QlikClient:
         data = response.json if isinstance(response.json, dict) else {}
         token = data.get('access_token')
         if not token:
-            raise QlikAPIError('POST /oauth/token on %s returned no access_token' % self.host,
-                               status=response.status, method='POST', path='/oauth/token')
+            raise QlikAPIError('POST /oauth/token on %s answered %s without an access_token%s' % (
+                self.host, response.status, ' (%s)' % describe_text_body(response) if response.is_text else ''),
+                status=response.status, method='POST', path='/oauth/token')
         self._remember_secret(token)
         self.access_token = token
         self._token_exchanged = True
@@ -346,13 +431,28 @@ class QlikClient:
             self.exchange_token()
             response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)
         if response.status not in ok:
-            raise self._error(method, path, response)
+            error = self._error(method, path, response)
+            error.earlier_attempt_may_have_applied = response.uncertain
+            raise error
         return response
+
+    def json(self, response, method, path, what):
+        """The JSON body of an answer that must have one; a body that is not JSON is an error that says so."""
+        if response.is_text:
+            raise QlikAPIError('%s %s on %s answered %s with a body that is not JSON where %s was expected (%s)' % (
+                method, path, self.host, response.status, what, describe_text_body(response)),
+                status=response.status, method=method, path=path)
+        return response.json
 
     def write_once(self, write, recheck):
         """Run a non-idempotent ``write()``; when it may have applied without an answer,
         ``recheck()`` reads state and returns the applied result, or None when it did not
-        apply, in which case the write is attempted again (within ``retries``)."""
+        apply, in which case the write is attempted again (within ``retries``).
+
+        When no answer came within the timeout the call may still be running on the server: the
+        state is then re-read for a while (as long as the timeout again, 2 to 120 s) before a re-send,
+        so that a slow answer is not followed by a second, duplicate call.
+        """
         attempt = 0
         while True:
             try:
@@ -361,6 +461,13 @@ class QlikClient:
                 if not exc.may_have_applied or attempt >= self.retries:
                     raise
                 found = recheck()
+                if found is None and exc.in_flight:
+                    deadline = self._clock() + min(max(self.timeout, 2.0), 120.0)
+                    delay = 0.5
+                    while found is None and self._clock() < deadline:
+                        self._sleep(min(delay, max(deadline - self._clock(), 0.0)))
+                        delay = min(delay * 2, 10.0)
+                        found = recheck()
                 if found is not None:
                     return found
                 self._sleep(self._backoff(attempt))
@@ -373,6 +480,7 @@ class QlikClient:
     def _send(self, method, path, body=None, params=None, idempotent=True, auth=True, headers=None):
         url = self.base_url + path
         attempt = 0
+        uncertain = False  # an earlier attempt of this call may have been applied
         while True:
             request_headers = {'Accept': 'application/json'}
             if headers:
@@ -388,11 +496,10 @@ class QlikClient:
                     data=None if body is None else json.dumps(body),
                     timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except Exception as exc:  # pylint: disable=broad-except
-                if requests is not None and not isinstance(exc, requests.exceptions.RequestException):
-                    raise
                 kind, words = _transport_failure(exc)
                 retryable = kind == 'connect' or (kind in ('timeout', 'sent') and idempotent)
                 if retryable and attempt < self.retries:
+                    uncertain = uncertain or kind in ('timeout', 'sent')
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
@@ -401,7 +508,8 @@ class QlikClient:
                         method, path, self.host, words,
                         ' (after %d attempts)' % (attempt + 1) if attempt else '')),
                     method=method, path=path,
-                    may_have_applied=kind in ('timeout', 'sent') and not idempotent)
+                    may_have_applied=kind in ('timeout', 'sent') and not idempotent,
+                    in_flight=kind == 'timeout' and not idempotent)
             status = raw.status_code
             if status == 429 and attempt < self.retries:
                 wait = parse_retry_after(raw.headers.get('Retry-After'), self._clock())
@@ -413,6 +521,7 @@ class QlikClient:
                 continue
             if status in RETRYABLE_STATUS or status == 500:
                 if idempotent and attempt < self.retries:
+                    uncertain = True
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
@@ -420,11 +529,12 @@ class QlikClient:
                     error = self._error(method, path, Response(status, _parse_body(raw), raw.headers))
                     error.may_have_applied = True
                     raise error
-            return Response(status, _parse_body(raw), raw.headers)
+            return Response(status, _parse_body(raw), raw.headers, uncertain)
 
     def _error(self, method, path, response):
         errors = self._redact_obj(_qlik_errors(response.json))
-        described = _describe_errors(errors)
+        described = describe_errors(errors)
+        trace_id = response.json.get('traceId') if isinstance(response.json, dict) else None
         if response.status == 401:
             if path == '/oauth/token':
                 lead = 'the client credentials (client_id/client_secret) were rejected by %s' % self.host
@@ -437,11 +547,16 @@ class QlikClient:
         elif response.status == 429:
             message = '%s %s on %s failed with HTTP 429: rate limit still exceeded after %d retries' % (
                 method, path, self.host, self.retries)
+        elif response.status in (404, 405) and path == '/oauth/token':
+            message = ('POST /oauth/token on %s failed with HTTP %s: this host has no OAuth token endpoint; is %s '
+                       'the right Qlik Cloud host?' % (self.host, response.status, self.url_option))
         else:
             message = '%s %s on %s failed with HTTP %s' % (method, path, self.host, response.status)
         if described:
             message += ' - ' + described
-        elif isinstance(response.json, str) and response.json.strip():
-            message += ' - ' + _short(response.json)
+        elif response.is_text and response.json.strip():
+            message += ' (%s)' % describe_text_body(response)
+        if trace_id:
+            message += ' (trace id %s)' % trace_id
         return QlikAPIError(self.redact(message), status=response.status, method=method, path=path,
-                            errors=errors, body=self._redact_obj(response.json))
+                            errors=errors, body=self._redact_obj(response.json), trace_id=trace_id)

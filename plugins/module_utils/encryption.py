@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError, describe_errors
 
 BASE = '/api/v1/encryption/keyproviders'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
@@ -25,24 +25,30 @@ KMS_ARN = re.compile(
     r'[a-z]{2}(-[a-z]+)+-\d+:'              # region, e.g. eu-west-1
     r'\d{12}:'                              # 12-digit account
     # key id: a UUID, or a multi-region id (mrk- and letters/digits; Qlik's own examples are not all 32 hex)
-    r'key/(mrk-[0-9A-Za-z]{16,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$')
-FINGERPRINT = re.compile(r'^[A-Za-z0-9_-]{1,128}$')
+    r'key/(mrk-[0-9A-Za-z]{16,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\Z')
+FINGERPRINT = re.compile(r'^[A-Za-z0-9_-]{1,128}\Z')
 
 
 def validate_arn(value, option='arn'):
-    """Raise ValueError naming ``option`` unless ``value`` is an AWS KMS key ARN."""
-    if not isinstance(value, str) or not KMS_ARN.match(value.strip()):
+    """The ARN with surrounding whitespace removed (a YAML block scalar ends in a newline).
+
+    Raises ValueError naming ``option`` unless the rest is an AWS KMS key ARN (no whitespace inside).
+    Callers use the returned value everywhere: to find, compare, send and report.
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not KMS_ARN.match(text):
         raise ValueError(
             '%s must be an AWS KMS key ARN like arn:aws:kms:<region>:<12-digit account>:key/<key-id> '
             '(a key id is a UUID or a multi-region mrk-... id), got %r' % (option, value))
-    return value.strip()
+    return text
 
 
 def validate_fingerprint(value, option='fingerprint'):
-    if not isinstance(value, str) or not FINGERPRINT.match(value):
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not FINGERPRINT.match(text):
         raise ValueError('%s must be a key provider fingerprint (arnFingerPrint, up to 128 letters, digits, '
                          '"-" or "_"), got %r' % (option, value))
-    return value
+    return text
 
 
 def validate_name(value, option='name'):
@@ -51,15 +57,39 @@ def validate_name(value, option='name'):
     return value
 
 
-def unwrap_list(body, what='key providers'):
-    """The list from a bare JSON array or from ``{"errors": [...]}`` (both are documented)."""
+def _is_error_object(item):
+    return isinstance(item, dict) and 'arn' not in item and 'arnFingerPrint' not in item \
+        and ('code' in item or 'title' in item)
+
+
+def unwrap_list(body, what='key providers', source='the answer'):
+    """The list from a bare JSON array or from ``{"errors": [...]}`` (both are documented).
+
+    The reference names the wrapper ``errors``, so Qlik's own error objects in it (``code``/``title``,
+    no ``arn``) are told apart from providers by their fields and raised as the error they are.
+    """
+    items = None
     if isinstance(body, list):
-        return body
-    if isinstance(body, dict):
+        items = body
+    elif isinstance(body, dict):
         for key in ('errors', 'data'):
             if isinstance(body.get(key), list):
-                return body[key]
-    raise QlikAPIError('unexpected answer for the list of %s: %r' % (what, body))
+                items = body[key]
+                break
+    if items is None:
+        raise QlikAPIError('%s is not a list of %s: %s' % (source, what, _short_repr(body)))
+    if any(_is_error_object(item) for item in items):
+        errors = [item for item in items if _is_error_object(item)]
+        trace_id = body.get('traceId') if isinstance(body, dict) else None
+        raise QlikAPIError('%s with Qlik error objects instead of a list of %s: %s%s' % (
+            source, what, describe_errors(errors), ' (trace id %s)' % trace_id if trace_id else ''),
+            errors=errors, trace_id=trace_id)
+    return items
+
+
+def _short_repr(value, limit=200):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 def is_qlik_provider(provider):
@@ -67,9 +97,13 @@ def is_qlik_provider(provider):
 
 
 def normalize_provider(provider):
-    """The provider as the API gave it, with ``current`` made an explicit boolean."""
+    """The provider as the API gave it, with ``current`` an explicit boolean and ``description`` a string.
+
+    Qlik leaves ``description`` out when there is none, so a missing description and "" are the same.
+    """
     out = dict(provider)
     out['current'] = bool(provider.get('current'))
+    out['description'] = provider.get('description') or ''
     return out
 
 
@@ -87,6 +121,21 @@ def normalize_migration(record):
     else:
         out.pop('migratingToFingerPrint', None)
     return out
+
+
+def compliance(provider):
+    """``(dr_compliant, messages)`` of a provider; ``complianceError`` is read as an object or a list (both
+    documented). ``dr_compliant`` is None when Qlik said nothing (the default provider, a provider not
+    registered yet)."""
+    provider = provider or {}
+    raw = provider.get('complianceError')
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    messages = [str(e.get('message') or e.get('code')) for e in items
+                if isinstance(e, dict) and (e.get('code') or e.get('message'))]
+    flag = provider.get('drCompliant')
+    if flag is None and not messages:
+        return None, []
+    return bool(flag if flag is not None else True) and not messages, messages
 
 
 def migration_running(migration):
@@ -140,7 +189,10 @@ class KeyProviders:
     def list(self, include_default=False):
         """All AWS-KMS providers (one GET), or with ``include_default`` every provider via /actions/list."""
         path = BASE + '/actions/list' if include_default else BASE
-        return [normalize_provider(p) for p in unwrap_list(self.client.get(path).json)]
+        response = self.client.get(path)
+        body = self.client.json(response, 'GET', path, 'a list of key providers')
+        source = 'GET %s on %s answered %s' % (path, self.client.host, response.status)
+        return [normalize_provider(p) for p in unwrap_list(body, source=source)]
 
     def create(self, arn, name, description=None, provider_type='AWS-KMS'):
         """Register a key. A lost answer or a 409 is settled by reading the list again."""
@@ -162,40 +214,76 @@ class KeyProviders:
         return normalize_provider(created if isinstance(created, dict) else recheck() or body)
 
     def update(self, fingerprint, changes):
-        """One PATCH with a JSON-patch ``replace`` for each changed field."""
+        """One PATCH with a JSON-patch ``replace`` for each changed field; returns the operations sent."""
         ops = patch_ops(changes)
         self.client.patch('%s/%s' % (BASE, fingerprint), ops, ok=(200, 204))
         return ops
 
     def delete(self, provider):
-        """DELETE a provider; False when it was already gone (404)."""
+        """DELETE a provider. Returns False when someone else deleted it first (404 to our only attempt);
+        a 404 to a retry whose first attempt may have been applied is our own deletion (True)."""
+        path = '%s/%s' % (BASE, provider['arnFingerPrint'])
         try:
-            self.client.delete('%s/%s' % (BASE, provider['arnFingerPrint']), ok=(200, 204))
+            self.client.delete(path, ok=(200, 204))
         except QlikAPIError as exc:
-            if exc.status == 404:
-                return False
+            if exc.not_found(path):
+                return exc.earlier_attempt_may_have_applied
             if exc.status == 424:
-                raise QlikAPIError(in_use_message(provider) + ' (Qlik answered 424: %s)' % exc.message,
-                                   status=424, method=exc.method, path=exc.path, errors=exc.errors)
+                raise QlikAPIError('%s (Qlik answered 424: %s)' % (self.why_in_use(provider), exc.message),
+                                   status=424, method=exc.method, path=exc.path, errors=exc.errors,
+                                   trace_id=exc.trace_id)
             raise
         return True
 
+    def why_in_use(self, provider, migration=None):
+        """Why Qlik refuses to delete ``provider`` (424): the current key, or the target of a running migration."""
+        if provider.get('current'):
+            return in_use_message(provider)
+        if migration is None:
+            try:
+                migration = self.migration()
+            except QlikAPIError:
+                migration = None
+        if migration_running(migration) and migration.get('migratingToFingerprint') == provider.get('arnFingerPrint'):
+            return target_of_migration_message(provider, migration)
+        return '%s is in use by the tenant and cannot be deleted' % describe_provider(provider)
+
     def test(self, fingerprint):
         """POST /actions/test; returns the validated provider or raises with Qlik's reason."""
-        return self.client.post('%s/%s/actions/test' % (BASE, fingerprint), ok=(200, 201), idempotent=True).json
+        path = '%s/%s/actions/test' % (BASE, fingerprint)
+        response = self.client.post(path, ok=(200, 201), idempotent=True)
+        return self.client.json(response, 'POST', path, 'the tested key provider')
 
     def migration(self):
         """The ongoing or last migration (reference field names), or None when there has been none (404)."""
+        path = BASE + '/migration/actions/details'
         try:
-            return normalize_migration(self.client.get(BASE + '/migration/actions/details').json)
+            response = self.client.get(path)
         except QlikAPIError as exc:
-            if exc.status == 404:
+            if exc.not_found(path):
                 return None
             raise
+        record = self.client.json(response, 'GET', path, 'a migration record')
+        if not isinstance(record, dict):
+            raise QlikAPIError('GET %s on %s answered %s with something that is not a migration record: %s' % (
+                path, self.client.host, response.status, _short_repr(record)), status=response.status,
+                method='GET', path=path)
+        return normalize_migration(record)
+
+
+def describe_provider(provider):
+    if is_qlik_provider(provider):
+        return 'the default Qlik-managed key provider'
+    return 'key provider %r (%s)' % (provider.get('name'), provider.get('arnFingerPrint'))
 
 
 def in_use_message(provider):
-    what = 'the default Qlik-managed key provider' if is_qlik_provider(provider) else \
-        'key provider %r (%s)' % (provider.get('name'), provider.get('arnFingerPrint'))
     return ('%s is the tenant\'s current key and cannot be deleted: migrate the tenant to another key first '
-            '(qlikcloud.platform.qlik_key_migration), then delete it' % what)
+            '(qlikcloud.platform.qlik_key_migration), then delete it' % describe_provider(provider))
+
+
+def target_of_migration_message(provider, migration):
+    return ('%s is the target of the running key migration %s (state %s, %s%% done) and cannot be deleted until '
+            'it completes; it then becomes the current key' % (
+                describe_provider(provider), migration.get('id'), migration.get('state'),
+                migration.get('progress', 0)))

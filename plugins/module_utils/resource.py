@@ -37,10 +37,26 @@ def new_client(module, params=None, url_option='tenant_url', mask_tokens=True):
     return None  # not reached
 
 
+class TaskFailure(Exception):
+    """A failure that carries result fields (``started``, ``migration``, ...) besides its message.
+
+    ``result`` is the result so far; ``fields`` are laid over it (a ``msg`` among them is dropped:
+    ``message`` is the failure's message).
+    """
+
+    def __init__(self, message, result=None, **fields):
+        super().__init__(message)
+        self.msg = message
+        self.result = dict(result or {})
+        self.result.update((k, v) for k, v in fields.items() if k != 'msg')
+
+
 def run(module, body):
     """Call ``body()`` and exit with its result dict; API and input errors fail the module cleanly."""
     try:
         result = body()
+    except TaskFailure as exc:
+        module.fail_json(**dict(exc.result, msg=exc.msg))
     except QlikAPIError as exc:
         module.fail_json(**exc.to_result())
     except ValueError as exc:

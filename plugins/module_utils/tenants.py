@@ -8,12 +8,15 @@ Organization API on the console, which is the only way to find a tenant by name 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 
 TENANTS = '/api/v1/tenants'
+# the key of the console's URL in organization_params(), named as messages name the option
+ORGANIZATION_URL = 'organization.url'
 ORG_TENANTS = '/api/core/tenants'
 DATACENTERS = ('ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'eu-west-1', 'eu-west-2',
                'us-east-1')
@@ -54,9 +57,10 @@ def organization_params(params):
     if not (organization.get('url') and organization.get('subscription_id')):
         raise ValueError('organization needs url and subscription_id (or QLIK_ORGANIZATION_URL and '
                          'QLIK_SUBSCRIPTION_ID)')
-    out = dict(params, tenant_url=organization['url'], access_token=organization.get('access_token'),
+    out = dict(params, access_token=organization.get('access_token'),
                client_id=organization.get('client_id') or params.get('client_id'),
                client_secret=organization.get('client_secret') or params.get('client_secret'))
+    out[ORGANIZATION_URL] = organization['url']
     if out['access_token']:
         out.update(client_id=None, client_secret=None)
     return out
@@ -138,12 +142,19 @@ class Tenants:
         return self.organization is not None and bool(self.subscription_id)
 
     def get(self, tenant_id):
+        """The tenant with ``tenant_id``, or None when the registration host answers 404 for it."""
+        path = '%s/%s' % (TENANTS, tenant_id)
         try:
-            return self.registration.get('%s/%s' % (TENANTS, tenant_id)).json
+            response = self.registration.get(path)
         except QlikAPIError as exc:
-            if exc.status == 404:
+            if exc.not_found(path):
                 return None
             raise
+        tenant = self.registration.json(response, 'GET', path, 'a tenant')
+        if not isinstance(tenant, dict) or not tenant.get('id'):
+            raise QlikAPIError('GET %s on %s answered with something that is not a tenant' % (
+                path, self.registration.host), status=response.status, method='GET', path=path)
+        return tenant
 
     def search(self, name=None, hostname=None):
         """Organization records matching every given filter (all pages)."""
@@ -155,13 +166,18 @@ class Tenants:
         params = dict(filter=' and '.join(terms), limit=100)
         found = []
         while True:
-            body = self.organization.get(ORG_TENANTS, params=params).json or {}
+            response = self.organization.get(ORG_TENANTS, params=params)
+            body = self.organization.json(response, 'GET', ORG_TENANTS, 'a page of tenants') or {}
+            if not isinstance(body, dict):
+                raise QlikAPIError('GET %s on %s answered with something that is not a page of tenants' % (
+                    ORG_TENANTS, self.organization.host), status=response.status, method='GET', path=ORG_TENANTS)
             found.extend(body.get('data') or [])
             following = ((body.get('links') or {}).get('next') or {}).get('href')
-            cursor = re.search(r'[?&]next=([^&]+)', following or '')
+            # the cursor as the console gave it: decoded from the link's query, re-encoded once by requests
+            cursor = parse_qs(urlsplit(following).query).get('next') if following else None
             if not cursor:
                 return found
-            params = dict(params, next=cursor.group(1))
+            params = dict(params, next=cursor[0])
 
     def find(self, name=None, hostname=None):
         """The one tenant with ``name`` (else ``hostname``), as the Tenants API describes it, or None."""
@@ -186,9 +202,11 @@ class Tenants:
 
         def recheck():
             if not (self.can_look_up and name):
-                raise QlikAPIError('POST %s may have created a tenant but no answer came back, and without '
-                                   'organization and name the tenant cannot be looked up: check in the console '
-                                   'before running again, then pass its id' % TENANTS, method='POST', path=TENANTS)
+                missing = ' and '.join(m for m, given in (('organization', self.can_look_up), ('name', name))
+                                       if not given)
+                raise QlikAPIError('POST %s may have created a tenant but no answer came back, and without %s '
+                                   'the tenant cannot be looked up: check in the console before running again, then '
+                                   'pass its id' % (TENANTS, missing), method='POST', path=TENANTS)
             return self.find(name=name)
 
         return self.registration.write_once(lambda: self.registration.post(TENANTS, body, ok=(200, 201)).json,
@@ -199,14 +217,30 @@ class Tenants:
             self.registration.patch('%s/%s' % (TENANTS, tenant_id), ops, ok=(200, 204))
 
     def deactivate(self, tenant, purge_after_days):
-        headers = {'qlik-confirm-hostname': tenant['hostnames'][0]}
+        """Deactivate; Qlik asks for the tenant's host name in ``qlik-confirm-hostname``."""
         return self.registration.post('%s/%s/actions/deactivate' % (TENANTS, tenant['id']),
                                       dict(purgeAfterDays=purge_after_days), ok=(200, 201, 204),
-                                      idempotent=True, headers=headers).json
+                                      idempotent=True, headers=_confirm(tenant)).json
 
     def reactivate(self, tenant):
+        """Reactivate; Qlik asks for ``qlik-confirm-hostname`` here as well (changelog "New tenant deletion API")."""
         return self.registration.post('%s/%s/actions/reactivate' % (TENANTS, tenant['id']), ok=(200, 201, 204),
-                                      idempotent=True).json
+                                      idempotent=True, headers=_confirm(tenant)).json
+
+
+def _confirm(tenant):
+    return {'qlik-confirm-hostname': tenant['hostnames'][0]}
+
+
+def describe(tenant):
+    """``name (id)`` of a tenant, for messages."""
+    return '%s (%s)' % (tenant.get('name'), tenant.get('id'))
+
+
+def deactivated_message(tenant):
+    return ('tenant %s is deactivated%s; qlik_tenant with state=present reactivates it' % (
+        describe(tenant), ' (purge planned %s)' % tenant['estimatedPurgeDate']
+        if tenant.get('estimatedPurgeDate') else ''))
 
 
 def license_key_from(source_client):

@@ -17,8 +17,11 @@ description:
     C(/actions/reset-to-default-provider) for the Qlik-managed key) and, with O(wait=true),
     the module waits until Qlik reports it C(Completed) and the target is current.
   - A migration toward the target that is already running (started by an earlier run that
-    timed out, by another task or by someone else) is joined, never started again. A
-    migration toward another key is waited for first (with O(wait=true)) or reported.
+    timed out, by another task or by someone else) is joined, never started again. A tenant
+    runs one migration at a time, so a migration toward another key is waited for first (up
+    to O(wait_timeout)), whatever O(wait) says.
+  - With O(prune=true), once the target is the current key the tenant's other AWS-KMS key
+    providers are deleted (key rotation's last step).
   - Register the key first with M(qlikcloud.platform.qlik_key_provider).
 author:
   - Qlik Cloud platform collection maintainers (@qlikcloud)
@@ -49,19 +52,37 @@ options:
     description:
       - Wait until the migration has completed and the target is the current key.
       - Polling starts every half second and backs off for long migrations, aimed at the
-        expected end once Qlik reports progress.
+        expected end once Qlik reports progress. A poll that fails for a passing reason (no
+        answer, HTTP 429 or 5xx) is retried until O(wait_timeout); a poll whose answer is not a
+        migration record fails the task.
+      - With V(false) the task returns once the migration has started (it still waits for a
+        migration toward another key to finish first).
     type: bool
     default: true
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true). On expiry the task fails with the migration's last
-        state and progress; running it again resumes waiting without starting a new migration.
+      - Seconds to wait, for a migration toward another key to finish and, with O(wait=true),
+        for this one. On expiry the task fails with the migration's last state and progress
+        (and C(started) true if it started one); running it again resumes waiting without
+        starting a new migration.
     type: int
     default: 3600
+  prune:
+    description:
+      - Once the target is the current key, delete every other AWS-KMS key provider of the tenant.
+      - Nothing is deleted while the target is not current yet (with O(wait=false), or when the
+        wait fails); a later run prunes. The default Qlik-managed provider is never deleted.
+      - In check mode the providers that would be deleted are returned in RV(pruned).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
-    details: Nothing is written and nothing is waited for; C(changed) tells whether a migration would start.
+    details:
+      - Nothing is written and nothing is waited for; C(changed) tells whether a migration would
+        start, C(msg) what the real run would do, and RV(pruned) which providers it would delete.
+      - A key that an earlier task of the play would register (in check mode it is not there yet)
+        is reported as a migration that would follow.
   diff_mode:
     support: full
     details: Shows the current key provider (name, ARN, fingerprint) before and after.
@@ -80,6 +101,13 @@ EXAMPLES = r'''
     arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
     wait_timeout: 7200
   register: migration
+
+- name: Rotate to a new key and delete the providers of the old ones once it is current
+  qlikcloud.platform.qlik_key_migration:
+    tenant_url: acme.eu.qlikcloud.com
+    access_token: "{{ qlik_token.access_token }}"
+    arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0
+    prune: true
 
 - name: Start the move back to the Qlik-managed key without waiting
   qlikcloud.platform.qlik_key_migration:
@@ -126,32 +154,69 @@ previous_key_provider:
     name: Qlik Internal Kms
     keyprovider: Qlik
     current: true
+current_key_provider:
+  description: The tenant's current key provider at the end of the task (the target once the migration completed).
+  returned: always
+  type: dict
+  sample:
+    arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560
+    name: CMK 2026
+    current: true
 started:
   description: Whether this task started the migration (false when it joined a running one or none was needed).
   returned: always
   type: bool
+tenant_url:
+  description: The normalized URL of the tenant.
+  returned: always
+  type: str
+  sample: https://acme.eu.qlikcloud.com
+tenant_id:
+  description: The tenant's ID (from the key providers' C(tenantId)).
+  returned: always
+  type: str
+  sample: ImTRa-bkJTD-NZRYjNBa_rDhwSVA6Qo8
+pruned:
+  description: The key providers deleted with O(prune=true) (in check mode, those that would be deleted).
+  returned: when O(prune=true) and there were providers to delete
+  type: list
+  elements: dict
+  sample:
+    - arn: arn:aws:kms:eu-west-1:111222334455:key/mrk-00000000000000000000000000000001
+      name: CMK 2025
+      arnFingerPrint: 0d9a6b3c1f2e4d5a8b7c6d5e4f3a2b1c
+msg:
+  description: In check mode, what the real run would do.
+  returned: in check mode when a migration would start
+  type: str
 '''
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 from ansible_collections.qlikcloud.platform.plugins.module_utils.migration import (
     MigrationTimeout, Migrator, describe, heads_to, provider_view)
-from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import new_client, new_module, run
+from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import (
+    TaskFailure, new_client, new_module, run)
 
 
 def _check_input(params):
     if params['qlik_managed'] is False:
         raise ValueError('qlik_managed=false names no target; give arn, fingerprint or name of a key provider')
     if params['arn'] is not None:
-        encryption.validate_arn(params['arn'])
+        params['arn'] = encryption.validate_arn(params['arn'])
     if params['fingerprint'] is not None:
-        encryption.validate_fingerprint(params['fingerprint'])
+        params['fingerprint'] = encryption.validate_fingerprint(params['fingerprint'])
     encryption.validate_name(params['name'])
     if params['wait_timeout'] <= 0:
         raise ValueError('wait_timeout must be a positive number of seconds, got %r' % params['wait_timeout'])
 
 
-def _target(providers, params):
+def _named(params):
+    return next('%s %s' % (k, params[k]) for k in ('arn', 'fingerprint', 'name') if params[k])
+
+
+def _target(providers, params, check_mode):
+    """The target provider; None in check mode for a key that an earlier task of the play would register."""
     if params['qlik_managed']:
         found = next((p for p in providers if encryption.is_qlik_provider(p)), None)
         if found is None:
@@ -159,11 +224,17 @@ def _target(providers, params):
         return found
     aws = [p for p in providers if not encryption.is_qlik_provider(p)]
     found = encryption.find_provider(aws, arn=params['arn'], fingerprint=params['fingerprint'], name=params['name'])
-    if found is None:
-        given = next('%s %s' % (k, params[k]) for k in ('arn', 'fingerprint', 'name') if params[k])
+    if found is None and not check_mode:
         raise ValueError('no key provider with %s is registered in this tenant: register it first with '
-                         'qlikcloud.platform.qlik_key_provider' % given)
+                         'qlikcloud.platform.qlik_key_provider' % _named(params))
     return found
+
+
+def _prune_candidates(providers, target, done):
+    """AWS-KMS providers other than the target; once the target is current (``done``), only those not current."""
+    return [p for p in providers if not encryption.is_qlik_provider(p)
+            and p.get('arnFingerPrint') != (target or {}).get('arnFingerPrint')
+            and (not done or not p['current'])]
 
 
 def main():
@@ -176,52 +247,91 @@ def main():
             validate=dict(type='bool', default=True),
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=3600),
+            prune=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('arn', 'fingerprint', 'name', 'qlik_managed')],
         required_one_of=[('arn', 'fingerprint', 'name', 'qlik_managed')],
     )
     params = module.params
+    check_mode = module.check_mode
 
     def body():
         _check_input(params)
         api = encryption.KeyProviders(new_client(module))
         migrator = Migrator(api)
 
-        def reread():
+        def read():
             providers = api.list(include_default=True)
-            return _target(providers, params), next((p for p in providers if p['current']), {})
+            return providers, _target(providers, params, check_mode), next((p for p in providers if p['current']), {})
 
-        target, previous = reread()
-        result = dict(changed=False, started=False, migration={}, key_provider=target,
-                      previous_key_provider=previous)
+        providers, target, previous = read()
+        result = dict(changed=False, started=False, migration={}, key_provider=target or {},
+                      previous_key_provider=previous, current_key_provider=previous, tenant_url=api.client.base_url,
+                      tenant_id=next((p.get('tenantId') for p in providers if p.get('tenantId')), None))
         if module._diff:  # pylint: disable=protected-access
             result['diff'] = dict(before=provider_view(previous), after=provider_view(previous))
-        if target['current']:
+
+        def planned(message):
+            """Check mode: what the real run would do, including the providers it would prune."""
+            after = target or dict(arn=params['arn'], name=params['name'], fingerprint=params['fingerprint'])
+            result.update(changed=True, msg=message, key_provider=target or dict(
+                [(k, v) for k, v in (('arn', params['arn']), ('arnFingerPrint', params['fingerprint'])) if v],
+                current=False))
+            if 'diff' in result:
+                result['diff']['after'] = provider_view(after) if target else dict(
+                    (k, v) for k, v in after.items() if v)
+            if params['prune']:
+                result['pruned'] = _prune_candidates(providers, target, done=False)
             return result
+
+        def finish(target):
+            """The target is current: prune if asked, and say which key is current."""
+            result.update(key_provider=target, current_key_provider=target)
+            if params['prune']:
+                pruned = _prune_candidates(api.list(include_default=True), target, done=True)
+                if pruned and not check_mode:
+                    for provider in pruned:
+                        api.delete(provider)
+                if pruned:
+                    result.update(changed=True, pruned=pruned)
+            return result
+
+        if target is None:
+            return planned('the key provider with %s is not registered yet; once an earlier task registers it, '
+                           'the tenant would migrate to it (check mode)' % _named(params))
+        if target['current']:
+            return finish(target)
 
         migration = api.migration()
         if migration and not encryption.migration_running(migration) and heads_to(migration, target):
             # it completed between our two reads: confirm rather than start another
-            target = reread()[0]
+            providers, target, dummy = read()
             if target['current']:
-                result.update(key_provider=target, migration=migration)
-                return result
+                result['migration'] = migration
+                return finish(target)
         if encryption.migration_running(migration) and not heads_to(migration, target):
-            if not params['wait'] or module.check_mode:
-                raise ValueError('another key migration is running (%s): wait for it to finish, or run with '
-                                 'wait=true to wait and then migrate' % describe(migration))
-            migration = migrator.wait(None, migration, params['wait_timeout'])
-            target, previous = reread()
-            result.update(key_provider=target, previous_key_provider=previous)
+            # one migration at a time: wait for the other one (whatever ``wait`` says), then migrate
+            if check_mode:
+                return planned('would wait for the running %s to finish, then migrate to %s (check mode)' % (
+                    describe(migration), target.get('arn')))
+            try:
+                migration = migrator.wait(None, migration, params['wait_timeout'])
+            except MigrationTimeout as exc:
+                raise TaskFailure('timed out after %d s waiting for another migration (%s) to finish before '
+                                  'migrating to %s; nothing was started: re-run the task to try again%s' % (
+                                      params['wait_timeout'], describe(exc.migration), target.get('arn'),
+                                      _last_error(exc)), result, migration=exc.migration or {})
+            providers, target, previous = read()
+            result.update(key_provider=target, previous_key_provider=previous, current_key_provider=previous)
             if target['current']:
-                return result
+                return finish(target)
 
         if not (encryption.migration_running(migration) and heads_to(migration, target)):
             result['changed'] = True
             if 'diff' in result:
                 result['diff']['after'] = provider_view(target)
-            if module.check_mode:
-                return result
+            if check_mode:
+                return planned('would migrate the tenant to %s (check mode)' % target.get('arn'))
             if params['validate'] and not encryption.is_qlik_provider(target):
                 try:
                     api.test(target['arnFingerPrint'])
@@ -229,40 +339,51 @@ def main():
                     exc.message = 'key provider %r (%s) did not validate, no migration started: %s' % (
                         target.get('name'), target.get('arn'), exc.message)
                     raise
-            started, record, refusal = migrator.trigger(target)
+            started, record, refusal = migrator.trigger(target, before=migration)
             if not started:
                 # Qlik started nothing: another run got there first, or the key became current meanwhile
                 record = api.migration()
                 if not (record and heads_to(record, target)):
-                    target = reread()[0]
+                    providers, target, dummy = read()
                     if not target['current']:
                         raise refusal or QlikAPIError('Qlik did not start a migration to %s and the key is not '
                                                       'current (%s)' % (target.get('arn'), describe(record)))
-                    result.update(changed=False, key_provider=target, migration=record or {})
+                    result.update(changed=False, migration=record or {})
                     if 'diff' in result:
                         result['diff']['after'] = result['diff']['before']
-                    return result
+                    return finish(target)
             result['started'] = started
             result['changed'] = started
             migration = record
         elif 'diff' in result:
             result['diff']['after'] = provider_view(target)
         result['migration'] = migration or {}
-        if params['wait'] and not module.check_mode:
-            try:
-                migration = migrator.wait(target, migration, params['wait_timeout'])
-            except MigrationTimeout as exc:
-                failure = dict(result, msg=exc.message)
-                failure['migration'] = exc.migration or {}
-                module.fail_json(**failure)
-            result['migration'] = migration
-            result['key_provider'] = reread()[0]
-            if not result['key_provider']['current']:
-                raise QlikAPIError('the migration completed but %s is not the current key (%s)' % (
-                    target.get('arn'), describe(migration)))
-        return result
+        if check_mode:
+            return planned('would wait for the running %s (check mode)' % describe(migration)) \
+                if params['prune'] else result
+        if not params['wait']:
+            return result
+        try:
+            last = migrator.wait(target, migration, params['wait_timeout'])
+            providers, target, current = read()
+        except MigrationTimeout as exc:
+            raise TaskFailure('%s%s; re-run the task to resume waiting (no second migration is started)' % (
+                exc.message, _last_error(exc)), result, migration=exc.migration or result['migration'])
+        except QlikAPIError as exc:
+            raise TaskFailure('%s; the migration to %s is under way: re-run the task to resume waiting (no second '
+                              'migration is started)' % (exc.message, target.get('arn')),
+                              result, **exc.to_result())
+        result['migration'] = last or result['migration']
+        if not target['current']:
+            raise TaskFailure('the migration completed but %s is not the current key (%s)' % (
+                target.get('arn'), describe(last)), result, current_key_provider=current)
+        return finish(target)
 
     run(module, body)
+
+
+def _last_error(exc):
+    return '; the last poll failed: %s' % exc.last_error.message if exc.last_error else ''
 
 
 if __name__ == '__main__':

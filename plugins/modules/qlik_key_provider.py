@@ -12,8 +12,9 @@ version_added: 0.1.0
 description:
   - Registers, renames, validates and deletes one customer-managed key (CMK) provider
     entry of a Qlik Cloud tenant, idempotently.
-  - The state is read with one list call and the provider is found by its O(arn), else by
-    its O(fingerprint) (Qlik's C(arnFingerPrint), which cannot be computed from the ARN).
+  - The state is read with one list call (C(/actions/list), which also says which key is
+    current) and the provider is found by its O(arn), else by its O(fingerprint) (Qlik's
+    C(arnFingerPrint), which cannot be computed from the ARN).
   - An unchanged provider causes no write at all. A rename is one PATCH that replaces only
     the fields that differ.
   - This module does not make a key the tenant's current key; use
@@ -30,6 +31,8 @@ options:
       - The AWS KMS key ARN, for example
         V(arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560).
         Multi-region keys (C(mrk-) ids) and single-region keys (UUID ids) are accepted.
+      - Whitespace around the ARN (the newline that ends a YAML block scalar, say) is removed;
+        whitespace inside it is an error.
       - The natural key of a provider. Needed to create one. An ARN cannot be changed, so
         giving an O(arn) that differs from the ARN of the provider named by O(fingerprint) is an error.
     type: str
@@ -44,7 +47,8 @@ options:
     type: str
   description:
     description:
-      - Description of the provider. Left as it is when not given.
+      - Description of the provider. Left as it is when not given; V("") clears it (Qlik does not
+        return an empty description, so none and V("") are the same).
     type: str
   provider_type:
     description:
@@ -65,8 +69,9 @@ options:
   state:
     description:
       - V(present) registers the key or updates its name and description.
-      - V(absent) deletes the provider. Deleting the tenant's current key or the default
-        Qlik-managed provider is refused; migrate the tenant to another key first.
+      - V(absent) deletes the provider. Deleting the tenant's current key, the target of a
+        running migration or the default Qlik-managed provider is refused; migrate the tenant to
+        another key first.
     type: str
     choices: [present, absent]
     default: present
@@ -149,6 +154,34 @@ tenant_url:
   returned: always
   type: str
   sample: https://acme.eu.qlikcloud.com
+tenant_id:
+  description: The tenant's ID (from the key providers' C(tenantId)).
+  returned: always
+  type: str
+  sample: ImTRa-bkJTD-NZRYjNBa_rDhwSVA6Qo8
+current_key_provider:
+  description: The tenant's current key provider (the default Qlik-managed one included), as read before any change.
+  returned: always
+  type: dict
+  sample:
+    arn: '#QLIK_MANAGED_KEY_PROVIDER#'
+    name: Qlik Internal Kms
+    keyprovider: Qlik
+    current: true
+dr_compliant:
+  description:
+    - Whether Qlik reports the key as disaster-recovery compliant (C(drCompliant) and no
+      C(complianceError)), from the key test when one ran, else from the provider.
+    - Null when Qlik said nothing (in check mode, for a provider not registered yet).
+  returned: with O(state=present)
+  type: bool
+  sample: false
+compliance_errors:
+  description: The messages of C(complianceError), which Qlik gives as an object or as a list.
+  returned: with O(state=present)
+  type: list
+  elements: str
+  sample: ['The policy of the provided key does not allow the required action [eu-west-3] [GenerateDataKey].']
 patch:
   description: The JSON-patch operations that were (or in check mode would be) sent.
   returned: when the provider was updated
@@ -160,18 +193,21 @@ patch:
 from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import (
-    changes_between, ensure, new_client, new_module, run)
+    TaskFailure, changes_between, ensure, new_client, new_module, run)
+
+
+QLIK_DEFAULT_REFUSED = ('the default Qlik-managed key provider cannot be created or deleted; to move a tenant '
+                        'back to it use qlikcloud.platform.qlik_key_migration with qlik_managed=true')
 
 
 def _check_input(params):
-    """Every check that needs no request, so that bad input fails before any call."""
-    if params['arn'] == encryption.QLIK_ARN:
-        raise ValueError('the default Qlik-managed key provider cannot be created or deleted; to move a tenant '
-                         'back to it use qlikcloud.platform.qlik_key_migration with qlik_managed=true')
+    """Every check that needs no request, so that bad input fails before any call (normalizes arn and fingerprint)."""
+    if isinstance(params['arn'], str) and params['arn'].strip() == encryption.QLIK_ARN:
+        raise ValueError(QLIK_DEFAULT_REFUSED)
     if params['arn'] is not None:
-        encryption.validate_arn(params['arn'])
+        params['arn'] = encryption.validate_arn(params['arn'])
     if params['fingerprint'] is not None:
-        encryption.validate_fingerprint(params['fingerprint'])
+        params['fingerprint'] = encryption.validate_fingerprint(params['fingerprint'])
     encryption.validate_name(params['name'])
     if params['state'] == 'present' and not (params['arn'] or params['fingerprint']):
         raise ValueError('state=present needs arn (to find or create the provider) or fingerprint (to update one)')
@@ -209,10 +245,19 @@ def main():
     def body():
         _check_input(params)
         api = encryption.KeyProviders(new_client(module))
-        current = _find(api.list(), params['arn'], params['fingerprint'])
         state = params['state']
-        if state == 'absent' and current is not None and current['current']:
-            raise ValueError(encryption.in_use_message(current))
+        # one read of every provider, the default one included: it says which key is current, and a
+        # fingerprint of the default provider is refused rather than "not found"
+        providers = api.list(include_default=True)
+        current_key = next((p for p in providers if p['current']), {})
+        current = _find(providers, params['arn'], params['fingerprint'])
+        if current is not None and encryption.is_qlik_provider(current) and state == 'present':
+            current = None
+        if state == 'absent' and current is not None:
+            if encryption.is_qlik_provider(current):
+                raise ValueError(QLIK_DEFAULT_REFUSED)
+            if current['current']:
+                raise ValueError(encryption.in_use_message(current))
         if state == 'present' and current is None:
             if not params['arn']:
                 raise ValueError('no key provider has fingerprint %s in this tenant; give arn and name to create one'
@@ -250,15 +295,19 @@ def main():
         if 'diff' in outcome:
             result['diff'] = outcome['diff']
         result['tenant_url'] = api.client.base_url
+        result['tenant_id'] = next((p.get('tenantId') for p in providers if p.get('tenantId')), None)
+        result['current_key_provider'] = current_key
         if state == 'present' and params['validate'] and not module.check_mode \
                 and not result['key_provider']['current']:
             try:
                 result['validation'] = api.test(result['key_provider']['arnFingerPrint'])
             except QlikAPIError as exc:
-                failure = exc.to_result()
-                failure['msg'] = 'key provider %r (%s) did not validate: %s' % (
-                    result['key_provider'].get('name'), result['key_provider'].get('arn'), exc.message)
-                module.fail_json(**dict(result, **failure))
+                raise TaskFailure('key provider %r (%s) did not validate: %s' % (
+                    result['key_provider'].get('name'), result['key_provider'].get('arn'), exc.message),
+                    result, **exc.to_result())
+        if state == 'present':
+            result['dr_compliant'], result['compliance_errors'] = encryption.compliance(
+                result.get('validation') or result['key_provider'])
         return result
 
     run(module, body)

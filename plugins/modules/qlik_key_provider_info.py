@@ -106,10 +106,12 @@ def main():
     params = module.params
 
     def body():
-        if params['arn'] is not None and params['arn'] != encryption.QLIK_ARN:
-            encryption.validate_arn(params['arn'])
+        if params['arn'] is not None:
+            params['arn'] = params['arn'].strip()
+            if params['arn'] != encryption.QLIK_ARN:
+                params['arn'] = encryption.validate_arn(params['arn'])
         if params['fingerprint'] is not None:
-            encryption.validate_fingerprint(params['fingerprint'])
+            params['fingerprint'] = encryption.validate_fingerprint(params['fingerprint'])
         encryption.validate_name(params['name'])
         client = new_client(module)
         providers = encryption.KeyProviders(client).list(include_default=True)

@@ -15,6 +15,8 @@ description:
   - The tenant is found by O(id), else through the Organization API (O(organization)) by
     O(name), then by O(hostname). Found tenants are converged with one PATCH of only what
     differs; a deactivated tenant with O(state=present) is reactivated.
+  - A deactivated tenant is reported plainly (C(tenant.status) V(disabled) and its
+    C(estimatedPurgeDate)).
   - Without O(id) and without O(organization) a tenant cannot be found again, so every run
     would create one. The module still creates it, and warns that a re-run needs the returned C(id).
   - A create call whose answer is lost (timeout, dropped connection, 5xx after sending) is
@@ -74,15 +76,26 @@ options:
     type: bool
   state:
     description:
-      - V(present) creates or updates the tenant (and reactivates a deactivated one).
-      - V(deactivated) deactivates it; Qlik deletes it after O(purge_after_days).
+      - V(present) creates or updates the tenant (and reactivates a deactivated one unless O(reactivate=false)).
+      - V(deactivated) deactivates it; Qlik deletes it after O(purge_after_days). A tenant that
+        cannot be found is an error.
     type: str
     choices: [present, deactivated]
     default: present
+  reactivate:
+    description:
+      - With O(state=present), reactivate a deactivated tenant (which cancels its purge).
+      - V(false) leaves a deactivated tenant as it is and fails, saying so; the role
+        C(qlikcloud.platform.encrypted_tenant) uses this so that it never undoes an operator's deactivation.
+    type: bool
+    default: true
   purge_after_days:
-    description: With O(state=deactivated), days (10 to 90) after which Qlik deletes the tenant.
+    description:
+      - With O(state=deactivated), days (10 to 90) after which Qlik deletes the tenant. Qlik's default is 30.
+      - The purge date is set when the tenant is deactivated; Qlik has no call to move it, so a
+        different value for a tenant that is already deactivated changes nothing and is reported
+        in a warning.
     type: int
-    default: 30
 attributes:
   check_mode:
     support: full
@@ -154,9 +167,12 @@ patch:
   sample: [{op: replace, path: /hostnames/1, value: analytics.acme.example}]
 '''
 
+import datetime
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import tenants as tenants_api
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import normalize_url
 from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import (
     changes_between, ensure, new_client, new_module, run)
 
@@ -168,17 +184,33 @@ def _check_input(params):
         params['hostname'] = tenants_api.validate_hostname(params['hostname'])
     if params['datacenter'] is not None:
         tenants_api.validate_datacenter(params['datacenter'])
-    if not 10 <= params['purge_after_days'] <= 90:
+    if params['state'] == 'deactivated' and params['purge_after_days'] is not None \
+            and not 10 <= params['purge_after_days'] <= 90:
         raise ValueError('purge_after_days must be 10 to 90, got %d' % params['purge_after_days'])
     if params['license_key'] is not None and not params['license_key'].strip():
         raise ValueError('license_key must not be empty')
     if params['id'] is not None and not params['id'].strip():
         raise ValueError('id must not be empty')
+    if params['source_tenant_url'] is not None:
+        normalize_url(params['source_tenant_url'], 'source_tenant_url')
 
 
 def _organization_client(module, params):
     org_params = tenants_api.organization_params(params)
-    return new_client(module, org_params) if org_params else None
+    return new_client(module, org_params, url_option=tenants_api.ORGANIZATION_URL) if org_params else None
+
+
+def _timestamp(value):
+    try:
+        return datetime.datetime.strptime(value[:19], '%Y-%m-%dT%H:%M:%S')
+    except (TypeError, ValueError):
+        return None
+
+
+def _purge_days(tenant):
+    """Days between the deactivation and the purge date Qlik reports, or None when it cannot tell."""
+    start, end = _timestamp(tenant.get('statusLastUpdatedAt')), _timestamp(tenant.get('estimatedPurgeDate'))
+    return int(round((end - start).total_seconds() / 86400.0)) if start and end else None
 
 
 def main():
@@ -192,7 +224,8 @@ def main():
         source_tenant_url=dict(type='str'),
         organization=tenants_api.organization_argument_spec(),
         state=dict(type='str', choices=['present', 'deactivated'], default='present'),
-        purge_after_days=dict(type='int', default=30),
+        reactivate=dict(type='bool', default=True),
+        purge_after_days=dict(type='int'),
     )
     for option in tenants_api.FLAGS:
         spec[option] = dict(type='bool')
@@ -204,22 +237,43 @@ def main():
         api = tenants_api.Tenants(new_client(module, url_option='registration_url'),
                                   _organization_client(module, params),
                                   (params['organization'] or {}).get('subscription_id'))
+        deactivating = params['state'] == 'deactivated'
         if params['id']:
             current = api.get(params['id'])
-            if current is None and params['state'] == 'present':
-                raise ValueError('no tenant with id %s in this region (%s); a tenant cannot be created with a '
-                                 'given id' % (params['id'], api.registration.host))
+            if current is None:
+                raise ValueError('no tenant with id %s in this region (%s): %s; is registration_url the region\'s '
+                                 'registration host (register.<region>.qlikcloud.com)?' % (
+                                     params['id'], api.registration.host,
+                                     'nothing to deactivate' if deactivating else 'a tenant cannot be created with '
+                                     'a given id'))
         elif api.can_look_up and (params['name'] or params['hostname']):
             current = api.find(name=params['name'], hostname=params['hostname'])
+            if current is None and deactivating:
+                raise ValueError('no tenant %s in subscription %s: nothing to deactivate' % (
+                    'named %r' % params['name'] if params['name'] else 'with host name %r' % params['hostname'],
+                    api.subscription_id))
+        elif deactivating:
+            raise ValueError('state=deactivated needs id, or name or hostname with organization, to find the tenant')
         else:
             current = None
         current = tenants_api.comparable(current)
 
-        if params['state'] == 'deactivated':
-            if current is None:
-                return dict(changed=False, tenant={}, tenant_url=None)
+        if deactivating:
+            if current['status'] == 'disabled' and params['purge_after_days'] is not None \
+                    and _purge_days(current) != params['purge_after_days']:
+                module.warn('tenant %s is already deactivated and Qlik purges it on %s; purge_after_days=%d cannot '
+                            'move it (Qlik has no call for that): to restart the count, reactivate the tenant and '
+                            'deactivate it again' % (tenants_api.describe(current),
+                                                     current.get('estimatedPurgeDate', 'an unknown date'),
+                                                     params['purge_after_days']))
             desired = dict(status='disabled')
         else:
+            if current is not None and current.get('status') == 'disabled' and not params['reactivate']:
+                raise ValueError('tenant %s is deactivated%s; it is left as it is because reactivate=false (in the '
+                                 'role encrypted_tenant: encrypted_tenant_reactivate=false): set it to true to '
+                                 'reactivate the tenant' % (tenants_api.describe(current),
+                                                            ' (purge planned %s)' % current['estimatedPurgeDate']
+                                                            if current.get('estimatedPurgeDate') else ''))
             desired = dict(name=params['name'], alias=params['hostname'], status='active')
             for option, field in tenants_api.FLAGS.items():
                 desired[field] = params[option]
@@ -234,8 +288,8 @@ def main():
             if params['license_key']:
                 license_key = params['license_key']
             else:
-                source = new_client(module, dict(params, tenant_url=params['source_tenant_url'], access_token=None)
-                                    if params['client_id'] else dict(params, tenant_url=params['source_tenant_url']))
+                source = new_client(module, dict(params, access_token=None) if params['client_id'] else params,
+                                    url_option='source_tenant_url')
                 license_key = tenants_api.license_key_from(source)
             created = tenants_api.comparable(api.create(license_key, params['datacenter'], params['name']))
             return update(created, changes_between(created, dict(wanted, status=None)))
@@ -247,7 +301,9 @@ def main():
             api.patch(tenant['id'], ops)
             sent.extend(ops)
             if changes.get('status') == 'disabled':
-                api.deactivate(tenant, params['purge_after_days'])
+                answer = api.deactivate(tenant, params['purge_after_days'] or 30)
+                if isinstance(answer, dict) and answer.get('estimatedPurgeDate'):
+                    tenant = dict(tenant, estimatedPurgeDate=answer['estimatedPurgeDate'])
             return tenants_api.apply_changes(tenant, changes)
 
         outcome = ensure(module, current, desired, 'present', create, update, None,

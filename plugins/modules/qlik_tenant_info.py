@@ -123,7 +123,8 @@ def main():
             org_params = tenants_api.organization_params(params)
             if params['hostname'] is not None:
                 tenants_api.validate_hostname(params['hostname'])
-            api = tenants_api.Tenants(None, new_client(module, org_params), org_params['organization']['subscription_id'])
+            api = tenants_api.Tenants(None, new_client(module, org_params, url_option=tenants_api.ORGANIZATION_URL),
+                                      org_params['organization']['subscription_id'])
             tenants = api.search(name=params['name'], hostname=params['hostname'])
         return dict(changed=False, tenants=[dict(t, tenant_url=tenants_api.tenant_url(t)) for t in tenants])
 

@@ -7,6 +7,7 @@ a request arrived on, the way Qlik routes by host name.
 
 from __future__ import annotations
 
+import base64
 import re
 from urllib.parse import urlencode
 
@@ -53,6 +54,25 @@ def _scim_match(record, terms):
         if not ok:
             return False
     return True
+
+
+def _to_cursor(tenant_id, style):
+    """A paging cursor for links.next: the tenant id, or an opaque base64 form (with '=' padding)."""
+    if style == 'opaque':
+        return base64.b64encode(('after:' + tenant_id).encode()).decode()
+    return tenant_id
+
+
+def _from_cursor(cursor, style):
+    if style != 'opaque':
+        return cursor
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, 'CORE-4', 'Invalid cursor', 'The next cursor %r cannot be read.' % cursor)
+    if not text.startswith('after:'):
+        raise ApiError(400, 'CORE-4', 'Invalid cursor', 'The next cursor %r cannot be read.' % cursor)
+    return text[len('after:'):]
 
 
 def create_app(model):
@@ -262,13 +282,15 @@ def create_app(model):
         matching = [r for r in records if _scim_match(r, terms)]
         after = request.args.get('next')
         if after:
+            after = _from_cursor(after, model.config.org_cursor)
             ids = [r['id'] for r in matching]
             matching = matching[ids.index(after) + 1:] if after in ids else []
-        page = matching[:limit]
+        size = min(limit, model.config.org_max_page)
+        page = matching[:size]
         links = dict(self=dict(href=request.url))
-        if len(matching) > limit and page:
+        if len(matching) > size and page:
             args = request.args.to_dict()
-            args['next'] = page[-1]['id']
+            args['next'] = _to_cursor(page[-1]['id'], model.config.org_cursor)
             links['next'] = dict(href='%s/api/core/tenants?%s' % (base_url(), urlencode(args)))
         body = dict(data=page, links=links)
         if request.args.get('totalResults') == 'true':

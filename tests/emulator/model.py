@@ -30,6 +30,11 @@ DR_REGIONS = {
 }
 # What Qlik checks of an ARN's structure (417 when it does not hold).
 ARN_STRUCTURE = re.compile(r'^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$')
+# What fault injection can do to one call: answer 429 (Retry-After: 1) or a 5xx; drop the connection
+# before ('drop') or after ('drop_after') the call is applied; apply and answer it only after
+# ``fault_delay`` seconds ('slow'); answer 404; answer 200 with a body of Qlik error objects
+# ('200_errors') or with an HTML page ('200_text') instead of what the endpoint returns.
+FAULT_KINDS = ('429', '500', '502', '503', '504', 'drop', 'drop_after', 'slow', '404', '200_errors', '200_text')
 KEY_BEHAVIOURS = ('ok', 'forbidden', 'invalid', 'unavailable', 'noncompliant', 'malformed')
 AUTO_ASSIGN_FLAGS = ('autoAssignCreateSharedSpacesRoleToProfessionals',
                      'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals',
@@ -74,13 +79,22 @@ class EmulatorConfig:
     fault_rate: float = 0.0
     fault_kinds: tuple = ('429', '500', '503', 'drop')
     fault_latency: float = 0.0
+    # 'slow' faults: the call waits this long before it is applied and answered (an answer after the
+    # client's timeout, while the call is still in flight)
+    fault_delay: float = 3.0
     fault_seed: int | None = None
     # narrow faults to some calls: methods (e.g. ['POST']), path prefixes, and a total count (0 = no limit)
     fault_methods: tuple = ()
     fault_paths: tuple = ()
     fault_limit: int = 0
+    # let this many matching calls through untouched before injecting faults (to hit, say, the second read)
+    fault_after: int = 0
     key_behaviours: dict = dataclasses.field(default_factory=dict)
     seed_tenants: int = 1
+    # Organization API paging: the largest page the console returns whatever ``limit`` asks, and the
+    # cursor in links.next: 'id' (a tenant id) or 'opaque' (base64 with padding, so that it needs URL encoding)
+    org_max_page: int = 100
+    org_cursor: str = 'id'
 
     def update(self, values):
         known = {f.name for f in dataclasses.fields(self)}
@@ -100,7 +114,10 @@ class EmulatorConfig:
             (self.compliance_style in ('object', 'array'), 'compliance_style'),
             (self.reset_when_default in (200, 424), 'reset_when_default'),
             (0.0 <= self.fault_rate <= 1.0, 'fault_rate'),
-            (set(self.fault_kinds) <= {'429', '500', '502', '503', '504', 'drop', 'drop_after'}, 'fault_kinds'),
+            (set(self.fault_kinds) <= set(FAULT_KINDS), 'fault_kinds'),
+            (self.fault_delay >= 0, 'fault_delay'),
+            (1 <= self.org_max_page <= 100, 'org_max_page'),
+            (self.org_cursor in ('id', 'opaque'), 'org_cursor'),
             (all(v in KEY_BEHAVIOURS for v in self.key_behaviours.values()), 'key_behaviours'),
             (self.migration_seconds >= 0, 'migration_seconds'),
         ]
@@ -182,6 +199,8 @@ class Tenant:
     qlik_demoted_at: str = NEVER
     migration: Migration | None = None
     purge_after_days: int | None = None
+    purge_date: str | None = None  # estimatedPurgeDate, fixed when the tenant is deactivated
+    status_updated_at: str = ''
     migration_seconds: float | None = None
 
 
@@ -216,6 +235,8 @@ class Model:
         self.rate_limiter = RateLimiter()
         self._fault_random = random.Random(self.config.fault_seed)
         self.faults_injected = 0
+        self._fault_candidates = 0
+        self.in_flight = 0  # calls being processed now
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
 
     # ------------------------------------------------------------------ tenants
@@ -261,8 +282,9 @@ class Model:
                    createdByUser=tenant.created_by_user, datacenter=tenant.datacenter,
                    created=tenant.created, lastUpdated=tenant.last_updated, status=tenant.status)
         out.update(tenant.flags)
-        if tenant.status == 'disabled' and tenant.purge_after_days:
-            out['estimatedPurgeDate'] = now_iso(time.time() + tenant.purge_after_days * 86400)
+        out['statusLastUpdatedAt'] = tenant.status_updated_at or tenant.created
+        if tenant.status == 'disabled' and tenant.purge_date:
+            out['estimatedPurgeDate'] = tenant.purge_date
         out['links'] = dict(self=dict(href='%s/api/v1/tenants/%s' % (base_url or '', tenant.id)))
         return out
 
@@ -305,17 +327,19 @@ class Model:
                 or not 10 <= purge_after_days <= 90:
             raise ApiError(400, 'TENANTS-13', 'Invalid purgeAfterDays', 'purgeAfterDays must be 10 to 90.')
         with self.lock:
+            stamp = time.time()
             tenant.status = 'disabled'
             tenant.purge_after_days = purge_after_days
-            tenant.last_updated = now_iso()
-        return dict(id=tenant.id, status='disabled',
-                    estimatedPurgeDate=now_iso(time.time() + purge_after_days * 86400))
+            tenant.purge_date = now_iso(stamp + purge_after_days * 86400)
+            tenant.last_updated = tenant.status_updated_at = now_iso(stamp)
+        return dict(id=tenant.id, status='disabled', estimatedPurgeDate=tenant.purge_date)
 
     def reactivate_tenant(self, tenant):
         with self.lock:
             tenant.status = 'active'
             tenant.purge_after_days = None
-            tenant.last_updated = now_iso()
+            tenant.purge_date = None
+            tenant.last_updated = tenant.status_updated_at = now_iso()
         return dict(id=tenant.id, status='active')
 
     # ------------------------------------------------------------------- tokens
@@ -611,6 +635,9 @@ class Model:
         if cfg.fault_paths and not any(path.startswith(prefix) for prefix in cfg.fault_paths):
             return None
         with self.lock:
+            if self._fault_candidates < cfg.fault_after:
+                self._fault_candidates += 1
+                return None
             if cfg.fault_limit and self.faults_injected >= cfg.fault_limit:
                 return None
             if self._fault_random.random() >= cfg.fault_rate:

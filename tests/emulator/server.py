@@ -67,7 +67,7 @@ def _drop(environ):
 
 
 def _error_response(start_response, status, code, title, headers=()):
-    reasons = {429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
+    reasons = {200: 'OK', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
                503: 'Service Unavailable', 504: 'Gateway Timeout'}
     body = json.dumps(dict(errors=[dict(code=code, title=title)])).encode()
     start_response('%d %s' % (status, reasons.get(status, 'Error')),
@@ -100,6 +100,8 @@ class _Gateway:
                 entry['body'] = '<%d bytes, not JSON>' % len(raw)
         if cfg.fault_latency:
             time.sleep(cfg.fault_latency)
+        with model.lock:
+            model.in_flight += 1
         try:
             retry_after = None if path == '/oauth/token' else model.rate_limit(self.info.netloc, method)
             if retry_after is not None:
@@ -114,9 +116,20 @@ class _Gateway:
             if fault == '429':
                 entry['status'] = 429
                 return _error_response(start_response, 429, 'HTTP-429', 'Too Many Requests', [('Retry-After', '1')])
-            if fault in ('500', '502', '503', '504'):
+            if fault in ('500', '502', '503', '504', '404'):
                 entry['status'] = int(fault)
                 return _error_response(start_response, int(fault), 'HTTP-%s' % fault, 'Injected fault')
+            if fault == '200_errors':
+                entry['status'] = 200
+                return _error_response(start_response, 200, 'HTTP-500', 'Internal Server Error')
+            if fault == '200_text':
+                entry['status'] = 200
+                page = ('<html><head><title>Service notice</title></head><body>' + 'maintenance ' * 400
+                        + '</body></html>').encode()
+                start_response('200 OK', [('Content-Type', 'text/html'), ('Content-Length', str(len(page)))])
+                return [page]
+            if fault == 'slow':
+                time.sleep(cfg.fault_delay)
             captured = {}
 
             def capture(status, headers, exc_info=None):
@@ -134,6 +147,8 @@ class _Gateway:
             entry['status'] = captured.get('status')
             return [body]
         finally:
+            with model.lock:
+                model.in_flight -= 1
             if 'seq' not in entry:
                 model.record(entry)
 
@@ -222,6 +237,20 @@ class Emulator:
         tenant.migration_seconds = migration_seconds
         return tenant
 
+    def faults(self, **settings):
+        """Set fault-injection settings (``fault_*`` of EmulatorConfig) and restart their counters.
+
+        ``emulator.faults()`` turns faults off again.
+        """
+        values = dict(fault_rate=1.0 if settings else 0.0, fault_kinds=('500',), fault_methods=(), fault_paths=(),
+                      fault_limit=0, fault_after=0)
+        values.update(settings)
+        with self.model.lock:
+            self.config.update(values)
+            self.model.faults_injected = 0
+            self.model._fault_candidates = 0  # pylint: disable=protected-access
+        return self
+
     @staticmethod
     def url(tenant):
         return 'https://' + tenant.hostnames[0]
@@ -243,6 +272,16 @@ class Emulator:
         return [e for e in entries
                 if e['seq'] > since and (host is None or e['host'] == host)
                 and (not writes or e['method'] not in ('GET', 'HEAD') and e['path'] != '/oauth/token')]
+
+    def wait_idle(self, timeout=30.0):
+        """Wait until no call is being processed (a slow call may outlive the client that sent it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.model.lock:
+                if self.model.in_flight <= 0:
+                    return True
+            time.sleep(0.05)
+        return False
 
     def last_seq(self):
         with self.model.lock:

@@ -118,7 +118,7 @@ def test_timeout_then_rerun_resumes_without_a_second_migration(emulator, ansible
 def test_joins_a_migration_started_elsewhere(emulator, ansible):
     fingerprints = register(ansible, ARN)
     tenant = emulator.source_tenant
-    tenant.migration_seconds = 1.5
+    tenant.migration_seconds = 5.0  # still running when the module (after ansible-playbook's start) reads it
     emulator.model.migrate(tenant, fingerprints[ARN])  # started by someone else
     mark = emulator.last_seq()
     run = ansible.run([task('migrate', dict(ansible.connection(), arn=ARN), module=MIGRATION)])
@@ -145,20 +145,25 @@ def test_concurrent_runs_start_one_migration(emulator, ansible):
 
 
 def test_waits_for_another_migration_then_migrates(emulator, ansible):
+    """One migration at a time: another one is waited for first, with wait=false too (which then only
+    starts its own); a later task with wait=true joins the started one."""
     fingerprints = register(ansible, ARN, ARN2)
     tenant = emulator.source_tenant
     tenant.migration_seconds = 3.0  # outlasts ansible-playbook's start
     emulator.model.migrate(tenant, fingerprints[ARN])  # toward another key
-    tenant.migration_seconds = 0.5
+    tenant.migration_seconds = 2.0
     conn = ansible.connection()
-    run = ansible.run([task('no wait', dict(conn, arn=ARN2, wait=False), module=MIGRATION, ignore_errors=True),
+    mark = emulator.last_seq()
+    run = ansible.run([task('start', dict(conn, arn=ARN2, wait=False), module=MIGRATION),
                        task('wait', dict(conn, arn=ARN2), module=MIGRATION)])
     assert run.rc == 0, run.output()
-    refused = run.task('no wait')
-    assert run.status('no wait') == 'failed'
-    assert 'another key migration is running (migration ' in refused['msg'] and ARN in refused['msg']
-    assert run.task('wait')['changed'] is True
-    assert run.task('wait')['previous_key_provider']['arn'] == ARN
+    start = run.task('start')
+    assert start['changed'] is True and start['started'] is True
+    assert start['previous_key_provider']['arn'] == ARN  # the other migration had completed first
+    assert start['migration']['state'] in ('New', 'InProgress')
+    assert run.task('wait')['changed'] is False and run.task('wait')['started'] is False
+    assert run.task('wait')['current_key_provider']['arn'] == ARN2
+    assert migrate_posts(emulator, mark) == [('POST', '%s/%s/actions/migrate' % (ENC, fingerprints[ARN2]))]
     assert tenant.current == fingerprints[ARN2]
 
 

@@ -77,7 +77,7 @@ def test_lifecycle(request, emulator, ansible, style):
     run = ansible.run([task('create', create)])
     assert run.rc == 0 and run.task('create')['changed'] is False, run.output()
     assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
-        ('POST', '/oauth/token'), ('GET', ENC)]
+        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list')]
 
     # check-mode rename by fingerprint: diff shown, nothing written
     rename = dict(conn, fingerprint=fingerprint, name='CMK 01 renamed')
@@ -113,7 +113,7 @@ def test_lifecycle(request, emulator, ansible, style):
     run = ansible.run([task('validate', dict(conn, arn=ARN, validate=True))])
     assert run.rc == 0 and 'validation' not in run.task('validate'), run.output()
     assert [(e['method'], e['path']) for e in emulator.requests(since=mark) if e['path'] != '/oauth/token'] == [
-        ('GET', ENC)]
+        ('GET', ENC + '/actions/list')]
     make_current(emulator, None)
 
     # validate: fails with Qlik's reason
@@ -204,7 +204,7 @@ def test_lost_create_answer_is_settled_by_reading_again(emulator, ansible):
     result = run.task('create')
     assert run.rc == 0 and result['changed'] is True, run.output()
     log = [(e['method'], e['path'], e['fault']) for e in emulator.requests(since=mark) if e['path'] != '/oauth/token']
-    assert log == [('GET', ENC, None), ('POST', ENC, 'drop_after'), ('GET', ENC, None)]
+    assert log == [('GET', ENC + '/actions/list', None), ('POST', ENC, 'drop_after'), ('GET', ENC, None)]
     assert len(providers(emulator)) == 1
     assert result['key_provider']['arnFingerPrint'] == providers(emulator)[0]['arnFingerPrint']
 

@@ -29,22 +29,21 @@ FIGURES = dict(fault_runs=0, requests=0, faults_injected=0, converged_first_try=
                bad_inputs_with_writes=0)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def report(request):
-    started = time.time()
-    yield FIGURES
-    if request.config.getoption('--long'):
-        _write_report(time.time() - started)
+STARTED = time.time()
 
 
-def _write_report(seconds):
+def write_report(outcomes):
+    """docs/reliability.md: the figures of this module's --long run and the hostile cases of test_hostile."""
+    from tests.integration.test_hostile import DEFECTS, HOSTILE, SMALLER  # pylint: disable=import-outside-toplevel
+
     f = FIGURES
     lines = [
         '# Reliability and security figures',
         '',
-        'Written by `make reliability` (`pytest tests/integration/test_reliability.py --long`) on %s, '
-        'Python %s, %d CPUs, in %.0f s. Every run is a real `ansible-playbook` against the emulator.'
-        % (time.strftime('%Y-%m-%d'), platform.python_version(), os.cpu_count() or 0, seconds),
+        'Written by `make reliability` (`pytest tests/integration/test_reliability.py '
+        'tests/integration/test_hostile.py --long`) on %s, Python %s, %d CPUs, in %.0f s. Every run is a real '
+        '`ansible-playbook` against the emulator.' % (
+            time.strftime('%Y-%m-%d'), platform.python_version(), os.cpu_count() or 0, time.time() - STARTED),
         '',
         '| What | Figure |',
         '| --- | --- |',
@@ -69,7 +68,22 @@ def _write_report(seconds):
         '| Bad inputs tried / rejected with an error naming the option / with a write | %d / %d / %d |' % (
             f['bad_inputs_tried'], f['bad_inputs_rejected'], f['bad_inputs_with_writes']),
         '',
+        '## Hostile inputs and answers',
+        '',
+        'Cases a hostile user or network produces (tests/integration/test_hostile.py, one regression test per '
+        'defect, each failing on the code before its fix). "Fixed" is the outcome of the case\'s test in this run.',
+        '',
+        '| Defect | Hostile case | Defect found | Fixed |',
+        '| --- | --- | --- | --- |',
     ]
+    fixed = 0
+    for case in sorted(HOSTILE, key=lambda c: (c['defect'] or 99, c['case'])):
+        ok = outcomes.get(case['test']) == 'passed'
+        fixed += ok
+        lines.append('| %s | %s | %s | %s |' % (case['defect'] or '-', case['case'], DEFECTS[case['defect']],
+                                                'yes' if ok else 'NO (%s)' % outcomes.get(case['test'], 'not run')))
+    lines += ['', '%d hostile cases; %d numbered defects and %d smaller ones found; %d cases fixed.' % (
+        len(HOSTILE), len([d for d in DEFECTS if d]), len(SMALLER), fixed), '']
     os.makedirs(os.path.dirname(REPORT), exist_ok=True)
     with open(REPORT, 'w') as handle:
         handle.write('\n'.join(lines))

@@ -305,3 +305,138 @@ def test_missing_credentials_is_a_clear_error():
     with pytest.raises(ValueError) as info:
         make(FakeSession())
     assert 'no credentials' in str(info.value)
+
+
+# --------------------------------------------------------------- hostile inputs and answers (issue 12)
+@pytest.mark.parametrize('option,value', [
+    ('access_token', 'token-value\r\nX-Injected: 1'),
+    ('client_secret', SECRET + '\n'),
+    ('client_id', 'client id'),
+])
+def test_credentials_with_whitespace_or_control_characters_are_refused_unseen(option, value):
+    params = dict(client_id='cid', client_secret=SECRET)
+    params[option] = value
+    session = FakeSession()
+    with pytest.raises(ValueError) as info:
+        make(session, **params)
+    message = str(info.value)
+    assert message.startswith('%s contains' % option)
+    assert value.strip() not in message and 'token-value' not in message
+    assert session.calls == []
+
+
+def test_local_request_errors_are_neither_retried_nor_echoed():
+    leaky = requests.exceptions.InvalidHeader("Invalid leading whitespace in header value: 'Bearer leaked-token'")
+    session = FakeSession(leaky)
+    sleeps = []
+    client, dummy = make(session, sleeps, access_token=STATIC)
+    with pytest.raises(QlikAPIError) as info:
+        client.get('/api/v1/users/me')
+    assert len(session.calls) == 1 and sleeps == []
+    assert 'leaked-token' not in info.value.message and 'could not be sent' in info.value.message
+
+
+def test_unexpected_exceptions_from_the_transport_do_not_leak_their_text():
+    session = FakeSession(ValueError("header value 'Bearer leaked-token' is invalid"))
+    client, dummy = make(session, [], access_token=STATIC)
+    with pytest.raises(QlikAPIError) as info:
+        client.get('/api/v1/users/me')
+    assert 'leaked-token' not in info.value.message and 'ValueError' in info.value.message
+
+
+def test_proxy_407_is_named_and_not_retried():
+    proxy = requests.exceptions.ProxyError(
+        "HTTPSConnectionPool(host='x', port=443): Max retries exceeded (Caused by ProxyError('Unable to connect "
+        "to proxy', OSError('Tunnel connection failed: 407 Proxy Authentication Required')))")
+    session = FakeSession(proxy)
+    sleeps = []
+    client, dummy = make(session, sleeps, access_token=STATIC)
+    with pytest.raises(QlikAPIError) as info:
+        client.get('/api/v1/users/me')
+    assert len(session.calls) == 1 and sleeps == []
+    assert 'the proxy answered 407 Proxy Authentication Required' in info.value.message
+    assert 'dropped' not in info.value.message
+
+
+def test_timeout_zero_is_refused_not_replaced():
+    with pytest.raises(ValueError) as info:
+        make(FakeSession(), access_token=STATIC, timeout=0)
+    assert str(info.value).startswith('timeout must be a positive number of seconds')
+    client, dummy = make(FakeSession(), access_token=STATIC, timeout=None)
+    assert client.timeout == 30.0
+
+
+@pytest.mark.parametrize('value,words,secret', [
+    ('https://user:hunter2-pw@acme.eu.qlikcloud.com', 'must not contain a user name or password', 'hunter2-pw'),
+    ('https://acme.eu.qlikcloud.com/?access_token=tok-in-query', 'must not have a query or fragment', 'tok-in-query'),
+    ('https://acme.eu.qlikcloud.com/#access_token=tok-in-fragment', 'must not have a query or fragment',
+     'tok-in-fragment'),
+    ('https://acme.eu.qlikcloud.com/api', 'without a path', None),
+    ('https://acme.eu.qlikcloud.com/hub/my/spaces', 'without a path', None),
+    ('acme.eu.qlikcloud.com\n', None, None),
+])
+def test_urls_are_hosts_and_their_secrets_are_never_echoed(value, words, secret):
+    if words is None:
+        assert normalize_url(value) == 'https://acme.eu.qlikcloud.com'
+        return
+    with pytest.raises(ValueError) as info:
+        normalize_url(value, 'tenant_url')
+    assert str(info.value).startswith('tenant_url must')
+    assert words in str(info.value)
+    if secret:
+        assert secret not in str(info.value)
+
+
+def test_a_web_page_body_is_capped_in_the_message():
+    page = '<html><body>' + 'maintenance ' * 2000 + '</body></html>'
+    session = FakeSession((503, page))
+    client, dummy = make(session, [], access_token=STATIC, retries=0)
+    with pytest.raises(QlikAPIError) as info:
+        client.get('/api/v1/users/me')
+    assert len(info.value.message) < 500
+    assert 'HTTP 503' in info.value.message and 'acme.eu.qlikcloud.com' in info.value.message
+
+
+def test_write_once_waits_for_an_answer_slower_than_the_timeout_before_resending():
+    """The POST timed out: it may still be running on the server, so re-read for a while before re-sending."""
+    now = [1000.0]
+    timed_out = requests.exceptions.ReadTimeout('read timed out')
+    session = FakeSession(timed_out)
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    client = QlikClient(FakeModule(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, timeout=10.0, retries=3),
+                        session=session, sleep=sleep, rand=lambda: 0.5, clock=lambda: now[0])
+    seen = []
+
+    def recheck():
+        seen.append(now[0])
+        return {'arn': 'a'} if now[0] >= 1006.0 else None  # the slow call applies 6 s after the timeout
+
+    assert client.write_once(lambda: client.post('/api/v1/encryption/keyproviders', {'arn': 'a'}).json,
+                             recheck) == {'arn': 'a'}
+    assert session.sequence() == [('POST', 'api/v1/encryption/keyproviders')]
+    assert len(seen) >= 3 and seen[-1] >= 1006.0
+
+
+def test_idempotent_retry_after_a_lost_answer_is_flagged():
+    dropped = requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('closed'))")
+    session = FakeSession(dropped, (404, {'errors': [{'code': 'Encryption-4', 'title': 'No entry'}]}))
+    client, dummy = make(session, [], access_token=STATIC)
+    with pytest.raises(QlikAPIError) as info:
+        client.delete('/api/v1/encryption/keyproviders/fp')
+    assert info.value.status == 404 and info.value.earlier_attempt_may_have_applied is True
+
+
+def test_trace_id_reaches_the_message_and_the_result():
+    body = {'errors': [{'code': 'TENANTS-8', 'title': 'Not found', 'status': '404'}],
+            'traceId': '000000000000000079cf1ebeae103de1'}
+    session = FakeSession((400, body))
+    client, dummy = make(session, [], access_token=STATIC)
+    with pytest.raises(QlikAPIError) as info:
+        client.get('/api/v1/tenants/x')
+    assert 'trace id 000000000000000079cf1ebeae103de1' in info.value.message
+    assert info.value.to_result()['trace_id'] == '000000000000000079cf1ebeae103de1'

@@ -75,3 +75,31 @@ def test_polling_starts_fast_backs_off_and_aims_at_the_expected_end():
     assert migration._interval(4, 0, 80, 4.0) == pytest.approx(1.0)
     # nearly done: never below the floor
     assert migration._interval(4, 0, 99.9, 4.0) == migration.POLL_MIN
+
+
+# ------------------------------------------------------------------------------- issue 12 defects
+@pytest.mark.parametrize('value', ['%s\n', ' %s ', '\t%s\r\n'])
+def test_arns_are_stripped_of_surrounding_whitespace(value):
+    arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+    assert encryption.validate_arn(value % arn) == arn
+
+
+def test_an_arn_with_whitespace_inside_or_a_newline_before_the_end_is_refused():
+    arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+    for value in (arn[:20] + ' ' + arn[20:], arn + '\nextra', arn[:-1] + '\n' + arn[-1]):
+        with pytest.raises(ValueError):
+            encryption.validate_arn(value)
+
+
+def test_a_list_of_qlik_error_objects_is_an_error_not_an_empty_list():
+    errors = {'errors': [{'code': 'HTTP-500', 'title': 'Internal Server Error'}], 'traceId': 't-1'}
+    with pytest.raises(QlikAPIError) as info:
+        encryption.unwrap_list(errors)
+    assert 'Qlik error objects instead of a list' in info.value.message
+    assert '[HTTP-500] Internal Server Error' in info.value.message
+    assert encryption.unwrap_list({'errors': []}) == []
+
+
+def test_a_missing_description_reads_as_empty():
+    assert encryption.normalize_provider({'arn': 'a'})['description'] == ''
+    assert encryption.normalize_provider({'arn': 'a', 'description': 'd'})['description'] == 'd'
