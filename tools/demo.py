@@ -59,9 +59,10 @@ def main():
     print('Qlik Cloud emulator: registration %s, console %s, source tenant %s' % (
         emulator.registration_url, emulator.console_url, emulator.source_tenant_url))
     env = dict(os.environ)
+    env.pop('ANSIBLE_PYTHON_INTERPRETER', None)  # the collection's tasks run in the controller's Python
     env.update(emulator.env())
     env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='False',
+               ANSIBLE_LOCALHOST_WARNING='False',
                ANSIBLE_NOCOLOR='1', ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'))
     try:
         first = _play('first run: create the tenant and put it on its key', env)

@@ -19,8 +19,9 @@ import re
 import time
 import traceback
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
 from urllib.parse import urlsplit
+
+from ansible.module_utils.common.parameters import env_fallback
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -303,16 +304,14 @@ def describe_text_body(response):
 class QlikClient:
     """HTTP client for one Qlik Cloud host (a tenant, the registration host or the console).
 
-    ``params`` is a dict with the connection options (``module.params`` usually).
-    ``module`` is used for failing on a missing library and for registering
-    secrets that must never be shown. ``session``, ``sleep``, ``rand`` and ``clock``
-    can be replaced in unit tests.
+    ``params`` is a dict with the connection options (a task's parameters); ``url_option`` names the
+    one that holds the host. ``on_secret(value)`` is called with every secret the client obtains
+    (tokens) so that the caller masks it in its output. ``session``, ``sleep``, ``rand`` and
+    ``clock`` can be replaced in unit tests.
     """
 
-    def __init__(self, module, params=None, url_option='tenant_url', session=None,
-                 sleep=time.sleep, rand=random.random, clock=time.time, mask_tokens=True):
-        self.module = module
-        params = module.params if params is None else params
+    def __init__(self, params, url_option='tenant_url', session=None, sleep=time.sleep, rand=random.random,
+                 clock=time.time, on_secret=None):
         self.url_option = url_option
         self.base_url = normalize_url(params.get(url_option), url_option)
         self.host = urlsplit(self.base_url).netloc
@@ -335,29 +334,23 @@ class QlikClient:
         if not self.access_token and not (self.client_id and self.client_secret):
             raise ValueError('no credentials: set access_token (QLIK_ACCESS_TOKEN) or client_id and '
                              'client_secret (QLIK_CLIENT_ID / QLIK_CLIENT_SECRET)')
-        if session is None:
-            if requests is None:
-                module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-            session = requests.Session()
-        self.session = session
+        self.session = session if session is not None else requests.Session()
         self._sleep = sleep
         self._rand = rand
         self._clock = clock
-        # tokens this client obtains are registered as no_log values (masked in all output),
-        # except for qlik_token, whose job is to return one
-        self._mask_tokens = mask_tokens
+        self._on_secret = on_secret
         self._token_exchanged = False
         self.token_expires_at = None
         self.requests_made = 0
         self._secrets = set(s for s in (self.access_token, self.client_secret) if s)
 
     # ------------------------------------------------------------------ secrets
-    def _remember_secret(self, value):
+    def remember_secret(self, value):
+        """Redact ``value`` from this client's errors and hand it to ``on_secret`` (to be masked in output)."""
         if value:
             self._secrets.add(value)
-            no_log_values = getattr(self.module, 'no_log_values', None) if self._mask_tokens else None
-            if no_log_values is not None:
-                no_log_values.add(value)
+            if self._on_secret is not None:
+                self._on_secret(value)
 
     def redact(self, text):
         """``text`` with every secret this client knows replaced."""
@@ -388,7 +381,7 @@ class QlikClient:
             raise QlikAPIError('POST /oauth/token on %s answered %s without an access_token%s' % (
                 self.host, response.status, ' (%s)' % describe_text_body(response) if response.is_text else ''),
                 status=response.status, method='POST', path='/oauth/token')
-        self._remember_secret(token)
+        self.remember_secret(token)
         self.access_token = token
         self._token_exchanged = True
         self.token_expires_at = data.get('expires_at')
@@ -419,14 +412,15 @@ class QlikClient:
     def request(self, method, path, body=None, params=None, ok=(200,), idempotent=None, headers=None):
         """Send one API call and return a Response whose status is in ``ok``.
 
-        Any other status raises QlikAPIError. A 401 on a token this client
-        exchanged itself (expired mid-run) leads to one fresh exchange and one
-        retry. ``idempotent`` defaults to True for every method but POST.
+        Any other status raises QlikAPIError. A 401 when client credentials are known (a token that
+        expired mid-run, or a handed ``access_token`` that is refused) leads to one fresh exchange and
+        one retry. ``idempotent`` defaults to True for every method but POST.
         """
         if idempotent is None:
             idempotent = method != 'POST'
         response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)
-        if response.status == 401 and self._token_exchanged and self.client_secret:
+        if response.status == 401 and self.client_id and self.client_secret:
+            # an expired token (tokens live 6 hours), or a handed one that is refused: exchange the credentials
             self.access_token = None
             self.exchange_token()
             response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)

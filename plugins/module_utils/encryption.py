@@ -57,6 +57,25 @@ def validate_name(value, option='name'):
     return value
 
 
+QLIK_DEFAULT_REFUSED = ('the default Qlik-managed key provider cannot be created or deleted; to move a tenant '
+                        'back to it use qlikcloud.platform.qlik_key_migration with qlik_managed=true')
+
+
+def check_target(params, allow_qlik_arn=False):
+    """Check and normalise, in place, the ``arn``, ``fingerprint`` and ``name`` options that name a key
+    provider (every module's one check for them); raise ValueError naming the option."""
+    arn = params.get('arn')
+    if isinstance(arn, str) and arn.strip() == QLIK_ARN:
+        if not allow_qlik_arn:
+            raise ValueError(QLIK_DEFAULT_REFUSED)
+        params['arn'] = QLIK_ARN
+    elif arn is not None:
+        params['arn'] = validate_arn(arn)
+    if params.get('fingerprint') is not None:
+        params['fingerprint'] = validate_fingerprint(params['fingerprint'])
+    validate_name(params.get('name'))
+
+
 def _is_error_object(item):
     return isinstance(item, dict) and 'arn' not in item and 'arnFingerPrint' not in item \
         and ('code' in item or 'title' in item)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.parameters import env_fallback
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 
@@ -245,8 +245,10 @@ def deactivated_message(tenant):
 
 def license_key_from(source_client):
     """The signed entitlement key of a tenant (``/api/v1/licenses/overview``)."""
-    key = (source_client.get('/api/v1/licenses/overview').json or {}).get('licenseKey')
+    path = '/api/v1/licenses/overview'
+    overview = source_client.json(source_client.get(path), 'GET', path, 'the license overview')
+    key = overview.get('licenseKey') if isinstance(overview, dict) else None
     if not key:
-        raise QlikAPIError('%s has no licenseKey in /api/v1/licenses/overview' % source_client.host)
-    source_client.module.no_log_values.add(key)
+        raise QlikAPIError('%s has no licenseKey in %s' % (source_client.host, path))
+    source_client.remember_secret(key)
     return key

@@ -72,21 +72,12 @@ current_key_provider:
     current: true
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
-from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import new_client, new_module, run
+from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_migration_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
 
 
 def main():
-    module = new_module(dict())
-
-    def body():
-        api = encryption.KeyProviders(new_client(module))
-        migration = api.migration() or {}
-        current = next((p for p in api.list(include_default=True) if p['current']), {})
-        return dict(changed=False, migration=migration, running=encryption.migration_running(migration),
-                    current_key_provider=current)
-
-    run(module, body)
+    run_module(logic)
 
 
 if __name__ == '__main__':

@@ -97,32 +97,12 @@ current_key_provider:
     current: true
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
-from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import new_client, new_module, run
+from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_provider_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
 
 
 def main():
-    module = new_module(dict(arn=dict(type='str'), fingerprint=dict(type='str'), name=dict(type='str')))
-    params = module.params
-
-    def body():
-        if params['arn'] is not None:
-            params['arn'] = params['arn'].strip()
-            if params['arn'] != encryption.QLIK_ARN:
-                params['arn'] = encryption.validate_arn(params['arn'])
-        if params['fingerprint'] is not None:
-            params['fingerprint'] = encryption.validate_fingerprint(params['fingerprint'])
-        encryption.validate_name(params['name'])
-        client = new_client(module)
-        providers = encryption.KeyProviders(client).list(include_default=True)
-        current = next((p for p in providers if p['current']), {})
-        selected = [p for p in providers
-                    if (params['arn'] is None or p.get('arn') == params['arn'])
-                    and (params['fingerprint'] is None or p.get('arnFingerPrint') == params['fingerprint'])
-                    and (params['name'] is None or p.get('name') == params['name'])]
-        return dict(changed=False, key_providers=selected, current_key_provider=current, tenant_url=client.base_url)
-
-    run(module, body)
+    run_module(logic)
 
 
 if __name__ == '__main__':

@@ -87,48 +87,12 @@ tenants:
       tenant_url: https://acme-prod.eu.qlikcloud.com
 '''
 
-from ansible.module_utils.basic import env_fallback
-
-from ansible_collections.qlikcloud.platform.plugins.module_utils import tenants as tenants_api
-from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import new_client, new_module, run
+from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_tenant_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
 
 
 def main():
-    module = new_module(
-        dict(
-            tenant_url=dict(type='str'),
-            registration_url=dict(type='str', fallback=(env_fallback, ['QLIK_REGISTRATION_URL'])),
-            id=dict(type='str'),
-            name=dict(type='str'),
-            hostname=dict(type='str'),
-            organization=tenants_api.organization_argument_spec(),
-        ),
-        url_option=None,
-        required_one_of=[('id', 'organization', 'tenant_url')],
-        mutually_exclusive=[('id', 'name', 'tenant_url'), ('id', 'hostname', 'tenant_url')],
-    )
-    params = module.params
-
-    def body():
-        if params['tenant_url'] is not None:
-            tenants = [new_client(module).get('/api/v1/tenants/me').json]
-        elif params['id'] is not None:
-            if not params['id'].strip():
-                raise ValueError('id must not be empty')
-            if not params['registration_url']:
-                raise ValueError('registration_url (or QLIK_REGISTRATION_URL) is required to read a tenant by id')
-            found = tenants_api.Tenants(new_client(module, url_option='registration_url')).get(params['id'])
-            tenants = [found] if found else []
-        else:
-            org_params = tenants_api.organization_params(params)
-            if params['hostname'] is not None:
-                tenants_api.validate_hostname(params['hostname'])
-            api = tenants_api.Tenants(None, new_client(module, org_params, url_option=tenants_api.ORGANIZATION_URL),
-                                      org_params['organization']['subscription_id'])
-            tenants = api.search(name=params['name'], hostname=params['hostname'])
-        return dict(changed=False, tenants=[dict(t, tenant_url=tenants_api.tenant_url(t)) for t in tenants])
-
-    run(module, body)
+    run_module(logic)
 
 
 if __name__ == '__main__':

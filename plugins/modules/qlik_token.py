@@ -89,22 +89,12 @@ tenant_url:
   sample: https://acme.eu.qlikcloud.com
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import new_client, new_module, run
+from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_token as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
 
 
 def main():
-    module = new_module(dict(), required_together=[('client_id', 'client_secret')],
-                        required_by=dict(client_id='client_secret'))
-    params = module.params
-
-    def body():
-        if not (params['client_id'] and params['client_secret']):
-            raise ValueError('client_id and client_secret (or QLIK_CLIENT_ID / QLIK_CLIENT_SECRET) are required')
-        client = new_client(module, dict(params, access_token=None), mask_tokens=False)
-        token = client.exchange_token()
-        return dict(changed=False, tenant_url=client.base_url, **token)
-
-    run(module, body)
+    run_module(logic)
 
 
 if __name__ == '__main__':

@@ -89,13 +89,15 @@ class Ansible:
             ANSIBLE_CALLBACKS_ENABLED='qlik_record',
             ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
             ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
-            ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_RETRY_FILES_ENABLED='False',
+            ANSIBLE_RETRY_FILES_ENABLED='False',
             ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_DEPRECATION_WARNINGS='False',
             ANSIBLE_LOCAL_TEMP=os.path.join(self.workdir, 'ansible-tmp'),
             ANSIBLE_HOME=os.path.join(self.workdir, 'ansible-home'),
             QLIK_CA_PATH=self.emulator.ca_path,
         )
-        for name in ('QLIK_TENANT_URL', 'QLIK_ACCESS_TOKEN', 'QLIK_CLIENT_ID', 'QLIK_CLIENT_SECRET'):
+        # no ANSIBLE_PYTHON_INTERPRETER: the collection's tasks run in the controller's own Python
+        for name in ('QLIK_TENANT_URL', 'QLIK_ACCESS_TOKEN', 'QLIK_CLIENT_ID', 'QLIK_CLIENT_SECRET',
+                     'ANSIBLE_PYTHON_INTERPRETER'):
             env.pop(name, None)
         env.update(extra or {})
         return env
@@ -110,16 +112,23 @@ class Ansible:
             timeout=300, playbook_vars=None, hosts='localhost', gather_facts=False, forks=None, kill_after=None):
         """Write one play (``tasks`` on localhost, or a full ``play`` dict) and run it.
 
+        A play on ``localhost`` gets ``connection: local`` for the ansible.builtin modules some tests
+        use beside the collection's; the collection's own tasks need no connection at all.
+
         ``kill_after``: SIGKILL ansible-playbook and everything it started after that many seconds.
         """
         self._count += 1
         name = 'play-%03d' % self._count
         if play is None:
             play = dict(name=name, hosts=hosts, gather_facts=gather_facts, tasks=tasks)
+            play_vars = dict(playbook_vars or {})
             if hosts == 'localhost':
+                # for the ansible.builtin modules (uri) that some tests run beside the collection's tasks,
+                # which need neither a connection nor an interpreter
                 play['connection'] = 'local'
-            if playbook_vars:
-                play['vars'] = playbook_vars
+                play_vars.setdefault('ansible_python_interpreter', sys.executable)
+            if play_vars:
+                play['vars'] = play_vars
         path = os.path.join(self.workdir, name + '.yml')
         with open(path, 'w') as handle:
             yaml.safe_dump([play], handle, sort_keys=False)

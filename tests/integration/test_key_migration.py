@@ -134,7 +134,7 @@ def test_concurrent_runs_start_one_migration(emulator, ansible):
     tenant = emulator.source_tenant
     tenant.migration_seconds = 1.0
     conn = ansible.connection()
-    play = dict(name='two runs at once', hosts='all', connection='local', gather_facts=False,
+    play = dict(name='two runs at once', hosts='all', gather_facts=False,
                 tasks=[task('migrate', dict(conn, arn=ARN, validate=False), module=MIGRATION)])
     run = ansible.run(play=play, inventory='runner1,runner2,runner3,', forks=3)
     assert run.rc == 0, run.output()

@@ -17,8 +17,8 @@ def role_play(emulator, hosts='localhost', **role_vars):
     cfg = emulator.config
     variables = dict(encrypted_tenant_client_id=cfg.client_id, encrypted_tenant_client_secret=cfg.client_secret)
     variables.update(role_vars)
-    return dict(name='encrypted tenant', hosts=hosts, connection='local', gather_facts=False,
-                roles=[dict(role=ROLE, vars=variables)])
+    # no connection or interpreter settings: the role's tasks run on the controller
+    return dict(name='encrypted tenant', hosts=hosts, gather_facts=False, roles=[dict(role=ROLE, vars=variables)])
 
 
 def create_vars(emulator, name='acme-prod', key=None):

@@ -43,9 +43,10 @@ class FakeSession:
         return [(c['method'], c['url'].split('://', 1)[1].split('/', 1)[1]) for c in self.calls]
 
 
-class FakeModule:
-    def __init__(self, **params):
-        self.params = params
+class Secrets:
+    """What the caller of a client collects to mask: every secret the client hands to ``on_secret``."""
+
+    def __init__(self):
         self.no_log_values = set()
 
 
@@ -53,9 +54,10 @@ def make(session, sleeps=None, **params):
     base = dict(tenant_url='acme.eu.qlikcloud.com', access_token=None, client_id=None, client_secret=None,
                 validate_certs=True, ca_path=None, timeout=10.0, retries=3)
     base.update(params)
-    module = FakeModule(**base)
+    secrets = Secrets()
     recorded = [] if sleeps is None else sleeps
-    return QlikClient(module, session=session, sleep=recorded.append, rand=lambda: 0.5, clock=lambda: 1000.0), module
+    return QlikClient(base, session=session, sleep=recorded.append, rand=lambda: 0.5, clock=lambda: 1000.0,
+                      on_secret=secrets.no_log_values.add), secrets
 
 
 def token_answer(token=TOKEN):
@@ -408,7 +410,7 @@ def test_write_once_waits_for_an_answer_slower_than_the_timeout_before_resending
         sleeps.append(seconds)
         now[0] += seconds
 
-    client = QlikClient(FakeModule(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, timeout=10.0, retries=3),
+    client = QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, timeout=10.0, retries=3),
                         session=session, sleep=sleep, rand=lambda: 0.5, clock=lambda: now[0])
     seen = []
 

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The action door: run a module's logic inside the controller's worker process.
+
+A module task costs the controller a new Python process (AnsiballZ, ``ansible.module_utils.basic``)
+for milliseconds of HTTP work; an action plugin runs in the worker Ansible already forked for the
+task. ``QlikAction`` does there what AnsibleModule does in a module process: it validates the task's
+arguments with the module's own argument spec (defaults, types, choices, constraints and environment
+fallbacks, the task's ``environment:`` included), honours check mode and ``--diff``, passes warnings
+on, and masks every ``no_log`` value and every secret the logic obtained (tokens, license keys) in the
+result, its ``invocation``, warnings and errors.
+
+Modules run on the controller, so a tenant inventory needs no ``connection: local`` and no
+interpreter settings: the Python that runs ansible-playbook needs ``requests``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import MissingLibrary, Task, execute
+
+display = Display()
+
+MISSING_LIBRARY = ("qlikcloud.platform runs its modules on the Ansible controller and needs the Python library "
+                   "'%s' there, importable by the Python that runs ansible-playbook (%s): "
+                   "%s -m pip install 'requests>=2.31'")
+
+
+@contextlib.contextmanager
+def _environment(values):
+    """``os.environ`` with ``values`` laid over it (the worker is a process of its own for this task)."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class QlikAction(ActionBase):
+    """Base of every action plugin of the collection; a subclass sets ``logic`` (a module_utils module
+    with ``SPEC`` and ``run``)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+    logic = None
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        host = (task_vars or {}).get('inventory_hostname', '')
+        with _environment(self._task_environment()):
+            validation = ArgumentSpecValidator(**self.logic.SPEC).validate(self._task.args)
+        secrets = set(validation._no_log_values)  # pylint: disable=protected-access
+        params = validation.validated_parameters
+        result['invocation'] = dict(module_args=params)
+        if validation.error_messages:
+            error = validation.errors[0]
+            message = validation.errors.msg
+            if type(error).__name__ == 'UnsupportedError':
+                message = 'Unsupported parameters for (%s) module: %s' % (self._task.action, message)
+            result.update(failed=True, changed=False, msg=message)
+            return remove_values(result, secrets)
+        task = Task(params, check_mode=self._task.check_mode, diff=self._task.diff,
+                    progress=lambda text: display.display('%s: %s' % (host, text)))
+        try:
+            outcome = execute(self.logic.run, task)
+        except MissingLibrary as exc:
+            outcome = dict(failed=True, changed=False, msg=MISSING_LIBRARY % (exc.name, sys.executable, sys.executable))
+        secrets |= task.secrets
+        if task.warnings:
+            outcome['warnings'] = task.warnings
+        result.update(outcome)
+        result = remove_values(result, secrets)
+        if getattr(self.logic, 'CENSORED', False) and not result.get('failed'):
+            result['_ansible_no_log'] = True  # shown as with no_log; the registered result keeps it
+        return result
+
+    def _task_environment(self):
+        """The task's ``environment:`` (play, block and task levels merged), templated."""
+        merged = {}
+        environments = self._task.environment or []
+        if not isinstance(environments, list):
+            environments = [environments]
+        for environment in environments:
+            if not environment:
+                continue
+            values = self._templar.template(environment)
+            if not isinstance(values, dict):
+                raise AnsibleError('environment must be a dictionary, received %s (%s)' % (values, type(values)))
+            merged.update(values)
+        return dict((str(k), str(v)) for k, v in merged.items())
