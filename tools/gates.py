@@ -4,7 +4,10 @@ Gates: pytest (unit + integration against the emulator), ansible-test sanity (fr
 temporary ansible_collections/qlikcloud/platform copy, no ignore file), ansible-lint
 --profile production, antsibull-docs lint-collection-docs, antsibull-changelog lint,
 ansible-galaxy collection build + install, and ansible-doc of every module from the
-installed collection.
+installed collection; then the ansible-core matrix (MATRIX): for each release, a venv of
+its own with only ansible-core and requests, the collection installed from its tarball,
+ansible-test sanity, and the README quick start against the emulator (converge, a re-run
+with changed=0, a check-mode rotation that writes nothing).
 
     python tools/gates.py                # everything
     python tools/gates.py --only pytest  # one gate (repeatable)
@@ -26,7 +29,10 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
-GATES = ('pytest', 'sanity', 'lint', 'docs', 'changelog', 'build')
+GATES = ('pytest', 'sanity', 'lint', 'docs', 'changelog', 'build', 'matrix')
+# (CPython, ansible-core) pairs tested; meta/runtime.yml's requires_ansible names the oldest
+MATRIX = (('3.11', '2.19'), ('3.12', '2.20'), ('3.13', '2.21'))
+ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
 
 
 def _run(command, cwd=REPO, env=None, log=None):
@@ -66,11 +72,13 @@ def _copy_collection(workdir):
     return target
 
 
-def _install_pip_bootstrap():
+def _install_pip_bootstrap(ansible_test_dir=None):
     """Put an offline get-pip stand-in where ansible-test looks before downloading one."""
-    import ansible_test  # pylint: disable=import-outside-toplevel
+    if ansible_test_dir is None:
+        import ansible_test  # pylint: disable=import-outside-toplevel
 
-    source = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
+        ansible_test_dir = os.path.dirname(ansible_test.__file__)
+    source = os.path.join(ansible_test_dir, '_internal', 'python_requirements.py')
     with open(source) as handle:
         match = re.search(r"pip='([0-9.]+)'", handle.read())
     version = match.group(1) if match else '24.2'
@@ -159,6 +167,126 @@ def gate_build(args, workdir):
         print('ansible-doc qlikcloud.platform.%s: %d lines, options/examples/return values present' % (
             module, len(text.splitlines())))
     return 0, None
+
+
+def _runs(python, version):
+    try:
+        proc = subprocess.run([python, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+                              capture_output=True, text=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0 and proc.stdout.strip() == version
+
+
+def find_python(version):
+    """A working CPython ``version``: on the PATH (not a pyenv shim), else under ``pyenv root``; None if none."""
+    candidates = [p for p in (shutil.which('python' + version),) if p and '/shims/' not in p]
+    try:
+        root = subprocess.run(['pyenv', 'root'], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        root = ''
+    root = root or os.path.expanduser('~/.pyenv')
+    candidates += sorted(glob.glob(os.path.join(root, 'versions', version + '.*', 'bin', 'python' + version)),
+                         key=lambda p: [int(n) for n in re.findall(r'\d+', p.split('/versions/')[1].split('/')[0])],
+                         reverse=True)
+    return next((p for p in candidates if _runs(p, version)), None)
+
+
+def matrix_venv(python, version, core):
+    """A venv with only ansible-core ``core``.x and requests (made once, reused while its stamp holds)."""
+    venv = os.path.join(REPO, '.venv-matrix', 'core%s-py%s' % (core, version))
+    major, minor = core.split('.')
+    spec = 'ansible-core>=%s,<%s.%d' % (core, major, int(minor) + 1)
+    stamp = os.path.join(venv, '.installed-' + re.sub(r'[^0-9a-z.]+', '_', spec + ' requests>=2.31'))
+    if not os.path.exists(stamp):
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([python, '-m', 'venv', venv], check=True)
+        subprocess.run([os.path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '-q',
+                        '--disable-pip-version-check', spec, 'requests>=2.31'], check=True)
+        open(stamp, 'w').close()
+    return venv
+
+
+def _quick_start(venv, collections, log):
+    """The README quick start, verbatim, against an emulator: converge, re-run, a check-mode rotation."""
+    sys.path.insert(0, REPO)
+    from tests.emulator import Emulator, EmulatorConfig  # pylint: disable=import-outside-toplevel
+
+    emulator = Emulator(EmulatorConfig(migration_seconds=2.0), workdir=tempfile.mkdtemp(prefix='qlik-smoke-')).start()
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'QLIK_', 'VIRTUAL_ENV')))
+    env.update(emulator.env())
+    env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
+               PATH=os.path.join(venv, 'bin') + os.pathsep + env.get('PATH', ''), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_HOME=os.path.join(collections, '..', 'ansible-home'))
+    command = [os.path.join(venv, 'bin', 'ansible-playbook'), '-i', 'examples/inventory.yml',
+               'examples/encrypted_tenant.yml']
+    steps = (('converge', [], lambda c: c > 0), ('re-run', [], lambda c: c == 0),
+             ('check-mode rotation', ['--check', '--diff', '-e', 'kms_key_arn=' + ROTATED_ARN], lambda c: c > 0))
+    failures = []
+    try:
+        for name, extra, expected in steps:
+            mark = emulator.last_seq()
+            proc = subprocess.run(command + extra, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+            changed = [int(n) for n in re.findall(r'acme-prod\s+:.*?changed=(\d+)', proc.stdout)]
+            writes = emulator.requests(writes=True, since=mark) if 'check' in name else []
+            ok = proc.returncode == 0 and changed and expected(changed[0]) and not writes
+            log('  %-20s rc=%s changed=%s writes in check mode=%d: %s' % (
+                name, proc.returncode, changed[0] if changed else '?', len(writes), 'ok' if ok else 'FAILED'))
+            if not ok:
+                failures.append(name)
+                log(proc.stdout[-3000:] + proc.stderr[-2000:])
+    finally:
+        emulator.stop()
+    return failures
+
+
+def gate_matrix(args, workdir):
+    """Each (CPython, ansible-core) of MATRIX: its own venv, the tarball installed, sanity, the quick start."""
+    failed = []
+    for version, core in MATRIX:
+        label = 'ansible-core %s on CPython %s' % (core, version)
+        print('--- %s' % label, flush=True)
+        python = find_python(version)
+        if python is None:
+            print('CPython %s is missing: neither python%s on the PATH nor under `pyenv root`/versions/%s.*. '
+                  'Install it (for example `pyenv install %s`) and run make test again.' % (
+                      version, version, version, version))
+            failed.append(label)
+            continue
+        venv = matrix_venv(python, version, core)
+        bin_dir = os.path.join(venv, 'bin')
+        core_version = subprocess.run([os.path.join(bin_dir, 'python'), '-c', 'import ansible; print(ansible.__version__)'],
+                                      capture_output=True, text=True, check=True).stdout.strip()
+        print('%s: %s, ansible-core %s' % (label, python, core_version), flush=True)
+        out = os.path.join(workdir, 'matrix-' + core)
+        rc, dummy = _run([os.path.join(bin_dir, 'ansible-galaxy'), 'collection', 'build', '--force',
+                          '--output-path', out])
+        tarball = glob.glob(os.path.join(out, 'qlikcloud-platform-*.tar.gz'))
+        if rc or not tarball:
+            failed.append(label + ' (build)')
+            continue
+        collections = os.path.join(out, 'collections')
+        rc, dummy = _run([os.path.join(bin_dir, 'ansible-galaxy'), 'collection', 'install', '--force', '-p',
+                          collections, tarball[0]])
+        if rc:
+            failed.append(label + ' (install)')
+            continue
+        if (version, core) != MATRIX[0]:  # the sanity gate covers the first entry with the dev venv
+            ansible_test = glob.glob(os.path.join(venv, 'lib', 'python*', 'site-packages', 'ansible_test'))[0]
+            _install_pip_bootstrap(ansible_test)
+            target = _copy_collection(os.path.join(out, 'sanity'))
+            env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get('PATH', ''))
+            rc, dummy = _run([os.path.join(bin_dir, 'ansible-test'), 'sanity', '--venv', '--python', version,
+                              '--color', 'no'], cwd=target, env=env, log=lambda text: text[-4000:])
+            if rc:
+                failed.append(label + ' (sanity)')
+        print('README quick start with %s:' % label, flush=True)
+        problems = _quick_start(venv, collections, lambda text: print(text, flush=True))
+        if problems:
+            failed.append('%s (quick start: %s)' % (label, ', '.join(problems)))
+    if failed:
+        print('matrix failures: %s' % '; '.join(failed))
+    return (1 if failed else 0), None
 
 
 def main():

@@ -28,6 +28,7 @@ FLAGS = {
     'auto_assign_data_services_contributor_role_to_professionals':
         'autoAssignDataServicesContributorRoleToProfessionals',
     'enable_analytic_creation': 'enableAnalyticCreation',
+    'enable_app_opening_feedback': 'enableAppOpeningFeedback',
 }
 HOSTNAME = re.compile(r'^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}'
                       r'[A-Za-z0-9])?)*$')

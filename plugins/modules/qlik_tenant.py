@@ -72,7 +72,10 @@ options:
     description: Tenant setting C(autoAssignDataServicesContributorRoleToProfessionals). Left as it is when not given.
     type: bool
   enable_analytic_creation:
-    description: Tenant setting C(enableAnalyticCreation). Left as it is when not given.
+    description: Tenant setting C(enableAnalyticCreation) (deprecated by Qlik). Left as it is when not given.
+    type: bool
+  enable_app_opening_feedback:
+    description: Tenant setting C(enableAppOpeningFeedback). Left as it is when not given.
     type: bool
   state:
     description:
@@ -151,8 +154,11 @@ tenant:
     hostnames: [acme-prod.eu.qlikcloud.com, analytics.acme.example]
     datacenter: eu-west-1
     status: active
+    region: eu
     created: '2026-06-02T13:51:58.503Z'
+    statusLastUpdatedAt: '2026-06-02T13:51:58.503Z'
     enableAnalyticCreation: true
+    enableAppOpeningFeedback: true
     autoAssignCreateSharedSpacesRoleToProfessionals: true
 tenant_url:
   description: C(https://) and the tenant's first host name.

@@ -38,14 +38,17 @@ MISSING_LIBRARY = ("qlikcloud.platform runs its modules on the Ansible controlle
 
 @contextlib.contextmanager
 def _environment(values):
-    """``os.environ`` with ``values`` laid over it (the worker is a process of its own for this task)."""
-    saved = dict(os.environ)
+    """``os.environ`` with ``values`` laid over it, for the environment fallbacks of the argument spec."""
+    saved = dict((name, os.environ.get(name)) for name in values)
     os.environ.update(values)
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class QlikAction(ActionBase):
@@ -57,12 +60,18 @@ class QlikAction(ActionBase):
     _supports_check_mode = True
     _supports_async = False
     logic = None
+    _validator = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # made when ansible-playbook loads the plugin, before it forks the workers that inherit it
+        cls._validator = ArgumentSpecValidator(**cls.logic.SPEC)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         host = (task_vars or {}).get('inventory_hostname', '')
         with _environment(self._task_environment()):
-            validation = ArgumentSpecValidator(**self.logic.SPEC).validate(self._task.args)
+            validation = self._validator.validate(self._task.args)
         secrets = set(validation._no_log_values)  # pylint: disable=protected-access
         params = validation.validated_parameters
         result['invocation'] = dict(module_args=params)

@@ -40,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--migrate-style', choices=('reference', 'tutorial'), default='reference')
     parser.add_argument('--compliance-style', choices=('object', 'array'), default='object')
     parser.add_argument('--reset-when-default', type=int, choices=(200, 424), default=200)
+    parser.add_argument('--reset-205-body', action='store_true',
+                        help="reset-to-default's 205 carries the migration record (default: no body, per RFC 9110)")
     parser.add_argument('--no-rate-limits', action='store_true', help='disable the per-tier rate limits')
     parser.add_argument('--fault-rate', type=float, default=0.0, help='share of answers replaced by a fault (0-1)')
     parser.add_argument('--fault-kinds', default='429,500,503,drop',
@@ -64,6 +66,7 @@ def main(argv=None):
         client_id=args.client_id, client_secret=args.client_secret, token_ttl=args.token_ttl,
         migration_seconds=args.migration_seconds, list_style=args.list_style, migrate_style=args.migrate_style,
         compliance_style=args.compliance_style, reset_when_default=args.reset_when_default,
+        reset_205_body=args.reset_205_body,
         rate_limits=not args.no_rate_limits, fault_rate=args.fault_rate,
         fault_kinds=tuple(k for k in args.fault_kinds.split(',') if k), fault_latency=args.latency,
         fault_methods=tuple(m for m in args.fault_methods.upper().split(',') if m),

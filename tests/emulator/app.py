@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .model import ApiError
+from .model import ApiError, error_body
 
 ENC = '/api/v1/encryption/keyproviders'
 SCIM_TERM = re.compile(r'^\s*(\w+)\s+(eq|ne|gt|ge|lt|le|co)\s+"([^"]*)"\s*$')
@@ -95,9 +95,23 @@ def create_app(model):
     def authenticated_tenant():
         tenant = tenant_here()
         model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
-        if tenant.status != 'active':
-            raise ApiError(403, 'TENANT-DISABLED', 'Forbidden', 'The tenant is deactivated.')
         return tenant
+
+    def no_content(status=204):
+        """An answer without a body, and so without a Content-Type (RFC 9110)."""
+        response = app.response_class(status=status)
+        response.headers.pop('Content-Type', None)
+        return response
+
+    @app.before_request
+    def _disabled_tenant():
+        # a deactivated tenant's host refuses every call the same way, the token endpoint included
+        info = host()
+        if info.kind == 'tenant':
+            tenant = model.tenants.get(info.tenant_id)
+            if tenant is not None and tenant.status != 'active':
+                raise ApiError(403, 'TENANT-DISABLED', 'Forbidden',
+                               'The tenant %s (%s) is deactivated.' % (tenant.name, tenant.id))
 
     def authenticated(kind):
         if host().kind != kind:
@@ -114,7 +128,7 @@ def create_app(model):
 
     @app.errorhandler(HTTPException)
     def _http_error(exc):
-        response = jsonify(dict(errors=[dict(code='HTTP-%d' % exc.code, title=exc.name, detail=exc.description)]))
+        response = jsonify(error_body(exc.code, 'HTTP-%d' % exc.code, exc.name, exc.description))
         response.status_code = exc.code
         return response
 
@@ -163,13 +177,13 @@ def create_app(model):
     def patch_provider(fingerprint):
         tenant = authenticated_tenant()
         model.patch_provider(tenant, fingerprint, _json_body())
-        return '', 204
+        return no_content()
 
     @app.delete(ENC + '/<fingerprint>')
     def delete_provider(fingerprint):
         tenant = authenticated_tenant()
         model.delete_provider(tenant, fingerprint)
-        return '', 204
+        return no_content()
 
     @app.post(ENC + '/<fingerprint>/actions/test')
     def test_provider(fingerprint):
@@ -185,7 +199,7 @@ def create_app(model):
     def reset_to_default():
         tenant = authenticated_tenant()
         status, body = model.reset_to_default(tenant)
-        return jsonify(body), status
+        return jsonify(body) if body is not None else no_content(status), status
 
     @app.get(ENC + '/migration/actions/details')
     def migration_details():
@@ -199,6 +213,8 @@ def create_app(model):
         return jsonify(dict(
             licenseNumber='0123456789%08d' % (abs(hash(tenant.subscription_id)) % 10 ** 8),
             licenseKey=tenant.license_key, valid='./2030-12-31', status='Ok', origin='Internal',
+            product='Qlik Cloud Analytics', version='2', secondaryNumber='', parameters=[
+                dict(name='qlikcloud', valid=True, access=dict(allotment='professional'))],
             updated='0001-01-01T00:00:00Z', trial=False,
             allotments=[dict(name='professional', usageClass='assigned', units=25, unitsUsed=1, overage=0)]))
 
@@ -249,7 +265,7 @@ def create_app(model):
     def patch_tenant(tenant_id):
         tenant = tenant_by_id_for_host(tenant_id)
         model.patch_tenant(tenant, _json_body())
-        return '', 204
+        return no_content()
 
     @app.post('/api/v1/tenants/<tenant_id>/actions/deactivate')
     def deactivate_tenant(tenant_id):
@@ -262,7 +278,8 @@ def create_app(model):
     @app.post('/api/v1/tenants/<tenant_id>/actions/reactivate')
     def reactivate_tenant(tenant_id):
         authenticated('registration')
-        return jsonify(model.reactivate_tenant(model.tenant(tenant_id))), 200
+        answer = model.reactivate_tenant(model.tenant(tenant_id), request.headers.get('qlik-confirm-hostname'))
+        return jsonify(answer), 200
 
     # ---------------------------------------------------------- console (org)
     @app.get('/api/core/tenants')

@@ -22,6 +22,9 @@ NEVER = '0001-01-01T00:00:00Z'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
 DATACENTERS = ('ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1',
                'eu-west-1', 'eu-west-2', 'us-east-1')
+# The region code of each datacenter (the host name's region: acme.eu.qlikcloud.com).
+REGION_OF_DATACENTER = {'ap-northeast-1': 'jp', 'ap-southeast-1': 'ap', 'ap-southeast-2': 'sg', 'eu-central-1': 'de',
+                        'eu-west-1': 'eu', 'eu-west-2': 'uk', 'us-east-1': 'us'}
 # Qlik Cloud DR (secondary) region of each primary region.
 DR_REGIONS = {
     'eu-west-1': 'eu-west-3', 'eu-west-2': 'eu-west-3', 'eu-central-1': 'eu-west-1',
@@ -39,7 +42,7 @@ KEY_BEHAVIOURS = ('ok', 'forbidden', 'invalid', 'unavailable', 'noncompliant', '
 AUTO_ASSIGN_FLAGS = ('autoAssignCreateSharedSpacesRoleToProfessionals',
                      'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals',
                      'autoAssignDataServicesContributorRoleToProfessionals',
-                     'enableAnalyticCreation')
+                     'enableAnalyticCreation', 'enableAppOpeningFeedback')
 
 
 def now_iso(epoch=None):
@@ -72,6 +75,9 @@ class EmulatorConfig:
     compliance_style: str = 'object'
     # reset-to-default on a tenant already on the Qlik key: 200 or 424
     reset_when_default: int = 200
+    # reset-to-default's 205 ("migration started"): no body (RFC 9110; what fetch-based clients see) or
+    # the migration record the reference lists
+    reset_205_body: bool = False
     rate_limits: bool = True
     tier1_per_minute: int = 1000
     tier2_per_minute: int = 100
@@ -141,10 +147,16 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def body(self):
-        error = dict(code=self.code, title=self.title)
-        if self.detail:
-            error['detail'] = self.detail
-        return dict(errors=[error])
+        return error_body(self.status, self.code, self.title, self.detail)
+
+
+def error_body(status, code, title, detail=None):
+    """Qlik's error answer: ``errors[]`` with ``status`` as a string, and the ``traceId`` support asks for."""
+    error = dict(code=code, title=title)
+    if detail:
+        error['detail'] = detail
+    error['status'] = str(status)
+    return dict(errors=[error], traceId=uuid.uuid4().hex)
 
 
 @dataclasses.dataclass
@@ -192,6 +204,7 @@ class Tenant:
         'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals': True,
         'autoAssignDataServicesContributorRoleToProfessionals': True,
         'enableAnalyticCreation': False,
+        'enableAppOpeningFeedback': True,
     })
     providers: dict = dataclasses.field(default_factory=collections.OrderedDict)
     current: str | None = None  # fingerprint of the current AWS-KMS provider; None = Qlik key
@@ -202,6 +215,14 @@ class Tenant:
     purge_date: str | None = None  # estimatedPurgeDate, fixed when the tenant is deactivated
     status_updated_at: str = ''
     migration_seconds: float | None = None
+
+
+def _confirm(tenant, confirm_hostname, what):
+    """Deactivate and reactivate both ask for the tenant's host name in the qlik-confirm-hostname header."""
+    if not confirm_hostname or confirm_hostname.lower() not in [h.lower() for h in tenant.hostnames]:
+        raise ApiError(400, 'TENANTS-12', 'Hostname confirmation failed',
+                       'The qlik-confirm-hostname header is %s: it must name the tenant being %s.' % (
+                           'missing' if not confirm_hostname else 'wrong', what))
 
 
 class RateLimiter:
@@ -280,6 +301,7 @@ class Model:
     def render_tenant(self, tenant, base_url=None):
         out = dict(id=tenant.id, name=tenant.name, hostnames=list(tenant.hostnames),
                    createdByUser=tenant.created_by_user, datacenter=tenant.datacenter,
+                   region=REGION_OF_DATACENTER.get(tenant.datacenter, self.config.region),
                    created=tenant.created, lastUpdated=tenant.last_updated, status=tenant.status)
         out.update(tenant.flags)
         out['statusLastUpdatedAt'] = tenant.status_updated_at or tenant.created
@@ -318,9 +340,7 @@ class Model:
             tenant.last_updated = now_iso()
 
     def deactivate_tenant(self, tenant, confirm_hostname, purge_after_days):
-        if not confirm_hostname or confirm_hostname.lower() not in [h.lower() for h in tenant.hostnames]:
-            raise ApiError(400, 'TENANTS-12', 'Hostname confirmation failed',
-                           'The qlik-confirm-hostname header must name the tenant being deactivated.')
+        _confirm(tenant, confirm_hostname, 'deactivated')
         if purge_after_days is None:
             purge_after_days = 30
         if not isinstance(purge_after_days, int) or isinstance(purge_after_days, bool) \
@@ -334,7 +354,8 @@ class Model:
             tenant.last_updated = tenant.status_updated_at = now_iso(stamp)
         return dict(id=tenant.id, status='disabled', estimatedPurgeDate=tenant.purge_date)
 
-    def reactivate_tenant(self, tenant):
+    def reactivate_tenant(self, tenant, confirm_hostname):
+        _confirm(tenant, confirm_hostname, 'reactivated')
         with self.lock:
             tenant.status = 'active'
             tenant.purge_after_days = None
@@ -607,7 +628,7 @@ class Model:
                     raise ApiError(424, 'Encryption-27', 'Tenant is already using Qlik Managed provider')
                 return 200, dict(message='Tenant is already using Qlik KMS, no migration is required.')
             self._start_migration(tenant, QLIK_ARN, tenant.id, '#QLIK#')
-            return 205, self.render_migration(tenant, 'reference')
+            return 205, self.render_migration(tenant, 'reference') if self.config.reset_205_body else None
 
     def migration_details(self, tenant):
         with self.lock:

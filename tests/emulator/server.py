@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import selectors
 import socket
 import ssl
 import tempfile
@@ -27,7 +28,7 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
-from .model import EmulatorConfig, Model
+from .model import EmulatorConfig, Model, error_body
 
 HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id')
 SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret'))
@@ -39,6 +40,10 @@ class _Dropped(ConnectionError):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    # werkzeug closes every connection after one answer (it drains the socket after each request, which
+    # would eat the next request line of a kept-alive connection), so every call pays a TLS handshake
+    # that Qlik Cloud, which keeps connections alive, does not charge: client costs measured here are high.
+
     def log_request(self, *args, **kwargs):
         if getattr(self.server, 'verbose', False):
             super().log_request(*args, **kwargs)
@@ -69,7 +74,7 @@ def _drop(environ):
 def _error_response(start_response, status, code, title, headers=()):
     reasons = {200: 'OK', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
                503: 'Service Unavailable', 504: 'Gateway Timeout'}
-    body = json.dumps(dict(errors=[dict(code=code, title=title)])).encode()
+    body = json.dumps(error_body(status if status != 200 else 500, code, title)).encode()
     start_response('%d %s' % (status, reasons.get(status, 'Error')),
                    [('Content-Type', 'application/json'), ('Content-Length', str(len(body)))] + list(headers))
     return [body]
@@ -158,6 +163,46 @@ class _Gateway:
         _drop(environ)
 
 
+def _tls_first(finish_request, context):
+    """``finish_request`` that first makes the accepted connection TLS (in the connection's own thread)."""
+
+    def wrapped(request, client_address):
+        try:
+            connection = context.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return  # the client went away or did not speak TLS
+        try:
+            finish_request(connection, client_address)
+        finally:
+            connection.close()
+    return wrapped
+
+
+class _Acceptor(threading.Thread):
+    """One thread that accepts connections for every listener (a region can hold a thousand tenant hosts);
+    each connection is then served in a thread of its own (werkzeug's threaded server)."""
+
+    def __init__(self):
+        super().__init__(name='qlik-emulator-acceptor', daemon=True)
+        self._selector = selectors.DefaultSelector()
+        self._stopping = threading.Event()
+
+    def add(self, server):
+        self._selector.register(server.socket, selectors.EVENT_READ, server)
+
+    def run(self):
+        while not self._stopping.is_set():
+            for key, dummy in self._selector.select(timeout=0.2):
+                if not self._stopping.is_set():
+                    key.data._handle_request_noblock()  # pylint: disable=protected-access
+
+    def stop(self):
+        self._stopping.set()
+        if self.is_alive():
+            self.join()
+        self._selector.close()
+
+
 class Emulator:
     """A running emulated Qlik Cloud region: registration host, console, tenants, admin API.
 
@@ -183,29 +228,32 @@ class Emulator:
         self._cert.configure_cert(self._ssl)
         self._app = create_app(self.model)
         self._servers = []
+        self._acceptor = _Acceptor()
         self._lock = threading.Lock()
         self.registration_url = self.console_url = self.admin_url = None
         self.seed_tenants = []
 
     # ---------------------------------------------------------------- hosts
     def _listen(self, kind, tenant_id=None, port=0, app=None):
-        server = make_server(self.bind, port, None, threaded=True, request_handler=_QuietHandler,
-                             ssl_context=self._ssl)
+        # a plain listening socket: the TLS handshake happens in each connection's own thread (see
+        # _Acceptor), so that one slow client cannot hold up the others
+        server = make_server(self.bind, port, None, threaded=True, request_handler=_QuietHandler)
+        server.ssl_context = self._ssl  # what werkzeug reads to say https in the WSGI environ
+        server.finish_request = _tls_first(server.finish_request, self._ssl)
         server.verbose = self.verbose
         netloc = '%s:%d' % (self.bind, server.server_port)
         info = HostInfo(kind, netloc, tenant_id)
         server.app = app if app is not None else _Gateway(self.model, self._app, info)
-        thread = threading.Thread(target=server.serve_forever, kwargs=dict(poll_interval=0.2),
-                                  name='qlik-emulator-%s-%s' % (kind, netloc), daemon=True)
-        thread.start()
         with self._lock:
             self._servers.append(server)
+        self._acceptor.add(server)
         return netloc
 
     def _spawn_tenant_host(self, tenant_id):
         return self._listen('tenant', tenant_id)
 
     def start(self):
+        self._acceptor.start()
         self.registration_url = 'https://' + self._listen('registration', port=self.registration_port)
         self.console_url = 'https://' + self._listen('console')
         self.admin_url = 'https://' + self._listen('admin', app=self._admin_app())
@@ -214,13 +262,9 @@ class Emulator:
         return self
 
     def stop(self):
+        self._acceptor.stop()
         with self._lock:
             servers, self._servers = self._servers, []
-        threads = [threading.Thread(target=s.shutdown) for s in servers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
         for server in servers:
             server.server_close()
 

@@ -188,7 +188,8 @@ def test_tenants_and_organization_api(emulator):
     answer = registration.post(deactivate, json=dict(purgeAfterDays=30),
                                headers={'qlik-confirm-hostname': tenant['hostnames'][0]})
     assert answer.status_code == 200 and answer.json()['status'] == 'disabled'
-    assert registration.post('/api/v1/tenants/%s/actions/reactivate' % tenant['id']).json()['status'] == 'active'
+    assert registration.post('/api/v1/tenants/%s/actions/reactivate' % tenant['id'], headers={
+        'qlik-confirm-hostname': tenant['hostnames'][0]}).json()['status'] == 'active'
 
     console = Http(emulator, emulator.console_url)
     found = console.get('/api/core/tenants', params=dict(
@@ -235,3 +236,81 @@ def test_command_line_starts_and_prints_how_to_connect(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# ------------------------------------------------------------------------ Qlik's contract (issue 13)
+def test_deactivate_and_reactivate_both_need_the_confirm_header(emulator):
+    registration = Http(emulator, emulator.registration_url)
+    tenant = emulator.add_tenant(name='confirm')
+    actions = '/api/v1/tenants/%s/actions/' % tenant.id
+    for action in ('deactivate', 'reactivate'):
+        missing = registration.post(actions + action, json={})
+        assert missing.status_code == 400, missing.text
+        assert 'qlik-confirm-hostname header is missing' in missing.json()['errors'][0]['detail']
+        wrong = registration.post(actions + action, json={}, headers={'qlik-confirm-hostname': 'other.example'})
+        assert wrong.status_code == 400 and 'header is wrong' in wrong.json()['errors'][0]['detail']
+        done = registration.post(actions + action, json={}, headers={'qlik-confirm-hostname': tenant.hostnames[0]})
+        assert done.status_code == 200, done.text
+    assert tenant.status == 'active'
+
+
+def test_errors_carry_their_status_as_a_string_and_a_trace_id(emulator, tenant):
+    missing = tenant.get(ENC + '/0123456789abcdef')
+    body = missing.json()
+    assert missing.status_code == 404 and body['errors'][0]['status'] == '404'
+    assert len(body['traceId']) == 32 and int(body['traceId'], 16) >= 0
+    emulator.faults(fault_kinds=('503',), fault_limit=1)
+    injected = tenant.get(ENC)
+    assert injected.status_code == 503 and injected.json()['errors'][0]['status'] == '503'
+    assert injected.json()['traceId'] != body['traceId']
+
+
+def test_a_deactivated_tenant_refuses_every_call_alike(emulator):
+    tenant_obj = emulator.add_tenant(name='sleeping')
+    tenant = Http(emulator, emulator.url(tenant_obj))  # token obtained while active
+    emulator.model.deactivate_tenant(tenant_obj, tenant_obj.hostnames[0], 30)
+    cfg = emulator.config
+    answers = [tenant.get('/api/v1/users/me'), tenant.get('/api/v1/tenants/me'), tenant.get(ENC + '/actions/list'),
+               tenant.session.post(emulator.url(tenant_obj) + '/oauth/token', json=dict(
+                   client_id=cfg.client_id, client_secret=cfg.client_secret, grant_type='client_credentials'))]
+    for answer in answers:
+        assert answer.status_code == 403, (answer.request.url, answer.text)
+        assert answer.json()['errors'][0]['code'] == 'TENANT-DISABLED'
+        assert 'sleeping (%s) is deactivated' % tenant_obj.id in answer.json()['errors'][0]['detail']
+
+
+def test_answers_without_a_body_have_no_content_type(emulator, tenant):
+    created = tenant.post(ENC, json=dict(name='CMK', arn=ARN, keyprovider='AWS-KMS')).json()
+    patched = tenant.patch(ENC + '/' + created['arnFingerPrint'], json=[dict(op='replace', path='/name', value='n')])
+    assert patched.status_code == 204 and 'Content-Type' not in patched.headers and patched.content == b''
+    tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint'])
+    time.sleep(0.6)
+    reset = tenant.post(ENC + '/actions/reset-to-default-provider')
+    assert reset.status_code == 205 and reset.content == b'' and 'Content-Type' not in reset.headers
+    time.sleep(0.6)
+    emulator.config.update(dict(reset_205_body=True))
+    tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint'])
+    time.sleep(0.6)
+    reset = tenant.post(ENC + '/actions/reset-to-default-provider')
+    assert reset.status_code == 205 and reset.json()['migratingTo'] == QLIK_ARN
+    time.sleep(0.6)
+    deleted = tenant.delete(ENC + '/' + created['arnFingerPrint'])
+    assert deleted.status_code == 204 and 'Content-Type' not in deleted.headers
+
+
+def test_tenant_records_and_the_license_overview_have_the_documented_fields(emulator, tenant):
+    me = tenant.get('/api/v1/tenants/me').json()
+    assert me['region'] == 'eu' and me['statusLastUpdatedAt'] and me['enableAppOpeningFeedback'] is True
+    overview = tenant.get('/api/v1/licenses/overview').json()
+    assert set(overview) >= {'licenseNumber', 'licenseKey', 'product', 'version', 'secondaryNumber', 'parameters'}
+    registration = Http(emulator, emulator.registration_url)
+    target = emulator.add_tenant(name='fields')
+    path = '/api/v1/tenants/' + target.id
+    assert registration.patch(path, json=[dict(op='replace', path='/enableAppOpeningFeedback', value=False)]) \
+        .status_code == 204
+    assert registration.get(path).json()['enableAppOpeningFeedback'] is False
+    registration.post(path + '/actions/deactivate', json=dict(purgeAfterDays=20),
+                      headers={'qlik-confirm-hostname': target.hostnames[0]})
+    first = registration.get(path).json()['estimatedPurgeDate']
+    time.sleep(1.1)
+    assert registration.get(path).json()['estimatedPurgeDate'] == first  # fixed at deactivation

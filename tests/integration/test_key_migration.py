@@ -27,7 +27,8 @@ def migrate_posts(emulator, since):
 
 @pytest.mark.parametrize('style', [
     pytest.param(dict(), id='reference'),
-    pytest.param(dict(migrate_style='tutorial', reset_when_default=424, list_style='wrapped'), id='tutorial'),
+    pytest.param(dict(migrate_style='tutorial', reset_when_default=424, list_style='wrapped', reset_205_body=True),
+                 id='tutorial'),
 ])
 def test_qlik_to_aws_to_aws_to_qlik(emulator, ansible, style):
     emulator.config.update(style)

@@ -254,6 +254,7 @@ def test_server_side_errors_are_clear(emulator, ansible):
     ])
     forbidden = run.task('403')
     assert forbidden['status'] == 403
+    assert forbidden['msg'].endswith('(trace id %s)' % forbidden['trace_id']) and len(forbidden['trace_id']) == 32
     assert 'POST /api/v1/encryption/keyproviders on' in forbidden['msg']
     assert 'HTTP 403 - [Encryption-3] Unable to access the provided AWS-KMS key' in forbidden['msg']
     assert run.task('417')['status'] == 417

@@ -42,7 +42,9 @@ def state_of(emulator, name):
     return tenant[0]
 
 
-def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansible):
+@pytest.mark.parametrize('list_style', ['array', 'wrapped'])
+def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansible, list_style):
+    emulator.config.update(dict(list_style=list_style))
     # check mode on nothing: nothing written, changes reported
     mark = emulator.last_seq()
     run = ansible.run(play=role_play(emulator, **create_vars(emulator)), check=True)
@@ -190,3 +192,16 @@ def test_twenty_tenant_inventory_converges_in_one_run(emulator, ansible, tmp_pat
     run = ansible.run(play=play, inventory=path, forks=10, timeout=600)
     assert run.rc == 0 and all(c['changed'] == 0 for c in run.recap().values()), run.output()
     assert writes(emulator, mark) == []
+
+
+def test_a_deactivated_tenant_by_url_is_named_plainly(emulator, ansible):
+    tenant = emulator.add_tenant(name='dormant')
+    emulator.model.deactivate_tenant(tenant, tenant.hostnames[0], 30)
+    run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant),
+                                     encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
+    assert run.rc != 0
+    message = run.task('Register and validate the key provider')['msg']
+    assert message.startswith('the tenant at %s is deactivated; qlik_tenant with state=present reactivates it'
+                              % tenant.hostnames[0]), message
+    assert 'dormant (%s) is deactivated' % tenant.id in message and '(trace id ' in message
+    assert tenant.status == 'disabled'

@@ -103,7 +103,7 @@ def test_rename_alias_and_flags_in_one_patch_and_check_mode(emulator, ansible):
     tenant = emulator.add_tenant(name='gamma')
     args = reg(emulator, id=tenant.id, name='gamma-renamed', hostname='gamma.example.com',
                auto_assign_create_shared_spaces_role_to_professionals=False,
-               auto_assign_data_services_contributor_role_to_professionals=True)
+               auto_assign_data_services_contributor_role_to_professionals=True, enable_app_opening_feedback=False)
     mark = emulator.last_seq()
     run = ansible.run([task('update', args, module=TENANT)], check=True, diff=True)
     result = run.task('update')
@@ -116,8 +116,10 @@ def test_rename_alias_and_flags_in_one_patch_and_check_mode(emulator, ansible):
     assert run.task('update')['changed'] is True and run.task('again')['changed'] is False
     assert registration_writes(emulator, mark) == [('PATCH', '%s/%s' % (TENANTS, tenant.id), [
         dict(op='replace', path='/autoAssignCreateSharedSpacesRoleToProfessionals', value=False),
+        dict(op='replace', path='/enableAppOpeningFeedback', value=False),
         dict(op='replace', path='/hostnames/1', value='gamma.example.com'),
         dict(op='replace', path='/name', value='gamma-renamed')])]
+    assert tenant.flags['enableAppOpeningFeedback'] is False
     assert tenant.name == 'gamma-renamed' and tenant.hostnames[1] == 'gamma.example.com'
     assert tenant.flags['autoAssignCreateSharedSpacesRoleToProfessionals'] is False
 

@@ -271,14 +271,36 @@ def test_tls_and_dns_failures_are_plain_and_not_retried():
         assert words in info.value.message
 
 
-def test_verify_follows_ca_path_and_validate_certs():
+def test_verify_follows_ca_path_and_validate_certs(monkeypatch):
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE', raising=False)
+    monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
     for params, expected in ((dict(), True), (dict(validate_certs=False), False),
                              (dict(ca_path='/tmp/ca.pem'), '/tmp/ca.pem')):
         session = FakeSession((200, []))
         client, dummy = make(session, [], access_token=STATIC, **params)
         client.get('/x')
-        assert session.calls[0]['verify'] == expected
+        assert client.verify == expected
+        assert session.calls[0]['verify'] is (expected is not False)  # the CAs are in the shared SSL context
         assert session.calls[0]['timeout'] == 10.0
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/corporate-ca.pem')
+    assert make(FakeSession(), access_token=STATIC)[0].verify == '/etc/corporate-ca.pem'
+    assert make(FakeSession(), access_token=STATIC, ca_path='/tmp/ca.pem')[0].verify == '/tmp/ca.pem'
+
+
+def test_a_real_session_reads_the_environment_once(monkeypatch, tmp_path):
+    import trustme  # pylint: disable=import-outside-toplevel
+
+    bundle = tmp_path / 'ca.pem'
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
+    monkeypatch.setenv('NO_PROXY', 'internal.example')
+    client = QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, ca_path=str(bundle)))
+    assert client.session.trust_env is False
+    assert client.session.proxies == {'https': 'http://proxy.example:3128'}
+    adapter = client.session.get_adapter('https://acme.eu.qlikcloud.com/')
+    assert adapter._ssl_context is client_mod._ssl_context(str(bundle))  # pylint: disable=protected-access
+    bypassed = QlikClient(dict(tenant_url='tenant.internal.example', access_token=STATIC))
+    assert bypassed.session.proxies == {}
 
 
 @pytest.mark.parametrize('value,expected', [

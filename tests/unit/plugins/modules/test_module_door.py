@@ -1,0 +1,116 @@
+"""The module door: every module's main() runs the same logic as the action door, against the emulator.
+
+Each case runs the module's ``main()`` (AnsibleModule, as a module process would) and the logic
+directly with a Task of the same parameters, and compares the two results; one real write checks
+what the emulator holds afterwards, and that tokens never reach the module's output.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import Task, execute
+
+ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4f067e0987c7612a4560'
+MODULES = ('qlik_key_provider', 'qlik_key_provider_info', 'qlik_key_migration', 'qlik_key_migration_info',
+           'qlik_tenant', 'qlik_tenant_info', 'qlik_token')
+
+
+def module_door(name, args, capsys, check_mode=False):
+    """Run plugins/modules/<name>.py's main() in this process; return its JSON result."""
+    module = importlib.import_module('ansible_collections.qlikcloud.platform.plugins.modules.' + name)
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def logic_door(name, params, check_mode=False):
+    """The same logic as the action door runs it: validated parameters in a Task."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # pylint: disable=import-outside-toplevel
+
+    logic = importlib.import_module('ansible_collections.qlikcloud.platform.plugins.module_utils.' + name)
+    validation = ArgumentSpecValidator(**logic.SPEC).validate(params)
+    assert not validation.error_messages, validation.error_messages
+    task = Task(validation.validated_parameters, check_mode=check_mode)
+    return execute(logic.run, task), task
+
+
+def connection(emulator, tenant=None):
+    cfg = emulator.config
+    return dict(tenant_url=emulator.url(tenant or emulator.source_tenant), client_id=cfg.client_id,
+                client_secret=cfg.client_secret, ca_path=emulator.ca_path)
+
+
+def comparable(result):
+    """A result without what only the module door adds (invocation) or what differs per run (token times)."""
+    result = dict(result)
+    result.pop('invocation', None)
+    return result
+
+
+@pytest.mark.parametrize('name', ['qlik_key_provider_info', 'qlik_key_migration_info'])
+def test_read_modules_answer_the_same_through_both_doors(emulator, capsys, name):
+    args = connection(emulator)
+    by_module = module_door(name, args, capsys)
+    by_logic, task = logic_door(name, args)
+    assert comparable(by_module) == by_logic
+    assert by_module['invocation']['module_args']['client_secret'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    for token in emulator.model.tokens:
+        assert token not in json.dumps(by_module)
+    assert task.secrets and task.secrets <= set(emulator.model.tokens)  # the logic's token is registered to be masked
+
+
+def test_check_mode_plans_agree_and_a_real_write_lands(emulator, capsys):
+    args = dict(connection(emulator), arn=ARN, name='door key', description='via main()')
+    mark = emulator.last_seq()
+    by_module = module_door('qlik_key_provider', args, capsys, check_mode=True)
+    by_logic, dummy = logic_door('qlik_key_provider', args, check_mode=True)
+    assert comparable(by_module) == by_logic
+    assert by_module['changed'] is True and emulator.requests(writes=True, since=mark) == []
+
+    created = module_door('qlik_key_provider', args, capsys)
+    assert created['changed'] is True
+    held = emulator.source_tenant.providers[created['key_provider']['arnFingerPrint']]
+    assert (held.arn, held.name, held.description) == (ARN, 'door key', 'via main()')
+    again, dummy = logic_door('qlik_key_provider', args)
+    assert again['changed'] is False and again['key_provider']['arnFingerPrint'] == held.fingerprint
+
+
+def test_failures_and_bad_input_fail_the_same_way(emulator, capsys):
+    bad = dict(connection(emulator), arn='arn:aws:s3:::bucket', name='x')
+    by_module = module_door('qlik_key_provider', bad, capsys)
+    by_logic, dummy = logic_door('qlik_key_provider', bad)
+    assert by_module['failed'] is True and by_logic['failed'] is True
+    assert by_module['msg'] == by_logic['msg'] and by_module['msg'].startswith('arn must be an AWS KMS key ARN')
+    unknown = module_door('qlik_key_provider', dict(connection(emulator), arn=ARN, nme='typo'), capsys)
+    assert unknown['failed'] is True and 'nme' in unknown['msg']
+
+
+def test_tenant_and_token_modules_through_the_module_door(emulator, capsys):
+    cfg = emulator.config
+    reg = dict(registration_url=emulator.registration_url, client_id=cfg.client_id, client_secret=cfg.client_secret,
+               ca_path=emulator.ca_path)
+    tenant = emulator.source_tenant
+    by_module = module_door('qlik_tenant', dict(reg, id=tenant.id), capsys)
+    by_logic, dummy = logic_door('qlik_tenant', dict(reg, id=tenant.id))
+    assert comparable(by_module) == by_logic and by_module['changed'] is False
+    info = module_door('qlik_tenant_info', dict(reg, id=tenant.id), capsys)
+    assert [t['id'] for t in info['tenants']] == [tenant.id]
+    token = module_door('qlik_token', connection(emulator), capsys)
+    assert token['access_token'] in emulator.model.tokens  # the module door returns it (the action door censors)
+
+
+def test_every_module_has_a_door_of_each_kind():
+    for name in MODULES:
+        module = importlib.import_module('ansible_collections.qlikcloud.platform.plugins.modules.' + name)
+        action = importlib.import_module('ansible_collections.qlikcloud.platform.plugins.action.' + name)
+        logic = importlib.import_module('ansible_collections.qlikcloud.platform.plugins.module_utils.' + name)
+        assert action.ActionModule.logic is logic
+        assert callable(module.main) and callable(logic.run) and 'argument_spec' in logic.SPEC
