@@ -3,7 +3,8 @@
 1. start the emulator (a region with one source tenant that holds the license),
 2. run examples/encrypted_tenant.yml: create the tenant, register the key, migrate, wait,
 3. run it again: changed=0,
-4. rotate to a second key (and prune the first), then stop the emulator.
+4. rotate to a second key (and prune the first),
+5. rotate the secret of the new tenant's pipeline OAuth client, then stop the emulator.
 
 The same playbook runs against Qlik Cloud with other QLIK_* environment variables.
 """
@@ -36,11 +37,11 @@ def _recap(output):
     return counts
 
 
-def _play(title, env, extra=()):
+def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
     print('\n=== %s ===' % title, flush=True)
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
                '-i', os.path.join(REPO, 'examples', 'inventory.yml'),
-               os.path.join(REPO, 'examples', 'encrypted_tenant.yml')] + list(extra)
+               os.path.join(REPO, 'examples', playbook)] + list(extra)
     started = time.time()
     proc = subprocess.run(command, env=env, text=True, capture_output=True, check=False)
     print(proc.stdout + proc.stderr)
@@ -64,6 +65,7 @@ def main():
     env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
                ANSIBLE_LOCALHOST_WARNING='False',
                ANSIBLE_NOCOLOR='1', ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'))
+    env['QLIK_PIPELINE_SECRET_DIR'] = workdir
     try:
         first = _play('first run: create the tenant and put it on its key', env)
         second = _play('second run: nothing to do', env)
@@ -72,6 +74,14 @@ def main():
         tenant = [t for t in emulator.model.tenants.values() if t.name == 'acme-prod'][0]
         current = tenant.providers[tenant.current].arn if tenant.current else 'the Qlik-managed key'
         writes = emulator.requests(writes=True)
+        # the pipeline's OAuth client in the new tenant: made with its first secret, then that secret rotated
+        # at once (max_age P0D): a new secret proven and stored, the first one deleted
+        secret_step = _play('secret rotation: the pipeline client of acme-prod gets a new secret', env,
+                            ['-e', json.dumps(dict(qlik_tenant_url=emulator.url(tenant), max_age='P0D'))],
+                            playbook='rotate_client_secret.yml')
+        clients = emulator.model.credentials.list_clients(tenant)
+        with open(os.path.join(workdir, 'acme-prod-pipeline.secret')) as handle:
+            stored = handle.read()
     finally:
         emulator.stop()
     print('\n=== summary ===')
@@ -80,8 +90,12 @@ def main():
     print('tenant acme-prod (%s) now runs on %s; %d key provider(s) registered; %d writes in all' % (
         tenant.id, current, len(tenant.providers), len(writes)))
     names = [p.name for p in tenant.providers.values()]
+    secrets = [s.value for c in clients for s in c.secrets]
+    print('pipeline client %s: %d secret(s), the stored one %s; secret rotation changed=%d' % (
+        clients[0].name if clients else '-', len(secrets), 'is it' if secrets == [stored] else 'is NOT it',
+        secret_step['acme-prod']['changed']))
     ok = first['acme-prod']['changed'] > 0 and second['acme-prod']['changed'] == 0 and current == ROTATED_ARN \
-        and names == ['ACME CMK 2027']
+        and names == ['ACME CMK 2027'] and secrets == [stored]
     print('demo %s' % ('succeeded' if ok else 'FAILED'))
     return 0 if ok else 1
 

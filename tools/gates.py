@@ -148,24 +148,37 @@ def gate_build(args, workdir):
     if rc:
         return rc, None
     listing = subprocess.run(['tar', 'tzf', tarball], capture_output=True, text=True, check=True).stdout
-    leaked = [n for n in listing.splitlines() if re.search(r'(^|/)(tests/emulator|\.venv|\.ansible|bench)/', n)]
+    leaked = [n for n in listing.splitlines()
+              if re.search(r'(^|/)(tests/(emulator|harness|integration|unit)|\.venv|\.ansible|bench)/', n)
+              or re.search(r'(^|/)(pytest\.ini|\.ansible-lint|\.yamllint)$', n)]
     if leaked:
         print('build packs files it should not: %s' % leaked[:5])
         return 1, None
-    modules = sorted(os.path.splitext(os.path.basename(p))[0]
-                     for p in glob.glob(os.path.join(REPO, 'plugins', 'modules', '*.py')) if '__init__' not in p)
+    def plugins(kind, directory):
+        return [(kind, os.path.splitext(os.path.basename(p))[0])
+                for p in sorted(glob.glob(os.path.join(REPO, 'plugins', directory, '*.py'))) if '__init__' not in p]
+
+    documented = plugins('module', 'modules') + plugins('inventory', 'inventory') + [
+        ('role', name) for name in sorted(os.listdir(os.path.join(REPO, 'roles')))]
+    expected = dict(module=('EXAMPLES:', 'RETURN VALUES:', 'OPTIONS'), inventory=('EXAMPLES:', 'OPTIONS'),
+                    role=('ENTRY POINT: main', 'OPTIONS'))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed)
-    for module in modules:
-        proc = subprocess.run([_tool('ansible-doc'), 'qlikcloud.platform.' + module], env=env,
+    for kind, name in documented:
+        proc = subprocess.run([_tool('ansible-doc'), '-t', kind, 'qlikcloud.platform.' + name], env=env,
                               capture_output=True, text=True, check=False)
         text = proc.stdout
-        missing = [part for part in ('EXAMPLES:', 'RETURN VALUES:', 'OPTIONS') if part not in text]
+        missing = [part for part in expected[kind] if part not in text]
         if proc.returncode or missing:
-            print('ansible-doc qlikcloud.platform.%s failed or is incomplete (missing %s):\n%s%s' % (
-                module, missing, text[-2000:], proc.stderr[-2000:]))
+            print('ansible-doc -t %s qlikcloud.platform.%s failed or is incomplete (missing %s):\n%s%s' % (
+                kind, name, missing, text[-2000:], proc.stderr[-2000:]))
             return 1, None
-        print('ansible-doc qlikcloud.platform.%s: %d lines, options/examples/return values present' % (
-            module, len(text.splitlines())))
+        print('ansible-doc -t %s qlikcloud.platform.%s: %d lines, %s present' % (
+            kind, name, len(text.splitlines()), ', '.join(expected[kind])))
+    for required in ('COPYING', 'CHANGELOG.rst', 'meta/execution-environment.yml', 'meta/runtime.yml'):
+        if not os.path.exists(os.path.join(installed, 'ansible_collections', 'qlikcloud', 'platform', required)):
+            print('the installed collection has no %s' % required)
+            return 1, None
+    print('the installed collection has COPYING, CHANGELOG.rst and meta/execution-environment.yml')
     return 0, None
 
 

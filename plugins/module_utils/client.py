@@ -426,11 +426,12 @@ class QlikClient:
         self._secrets = set(s for s in (self.access_token, self.client_secret) if s)
 
     # ------------------------------------------------------------------ secrets
-    def remember_secret(self, value):
-        """Redact ``value`` from this client's errors and hand it to ``on_secret`` (to be masked in output)."""
+    def remember_secret(self, value, mask=True):
+        """Redact ``value`` from this client's errors and, with ``mask``, hand it to ``on_secret`` (to be
+        masked in the task's output; a secret the task returns on purpose is not masked but censored)."""
         if value:
             self._secrets.add(value)
-            if self._on_secret is not None:
+            if mask and self._on_secret is not None:
                 self._on_secret(value)
 
     def redact(self, text):

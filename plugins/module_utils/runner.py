@@ -50,8 +50,9 @@ class Task:
 
     ``params``: the validated parameters; ``check_mode``, ``diff``: booleans; ``warnings``: what
     ``warn`` collected; ``secrets``: every value to mask in the result (tokens obtained, license
-    keys read), beyond the ``no_log`` options; ``progress(text)`` shows a line to the person watching
-    the play (the action door prints it; the module door cannot).
+    keys read), beyond the ``no_log`` options; ``censor``: the result holds a secret on purpose;
+    ``progress(text)`` shows a line to the person watching the play (the action door prints it; the
+    module door cannot).
     """
 
     def __init__(self, params, check_mode=False, diff=False, progress=None):
@@ -60,6 +61,9 @@ class Task:
         self.diff = bool(diff)
         self.warnings = []
         self.secrets = set()
+        # set by a logic that returns a secret on purpose (a new token, client secret or API key): the action
+        # door then censors what Ansible shows of the result, as no_log does, and the registered result keeps it
+        self.censor = False
         self._progress = progress
 
     def warn(self, message):

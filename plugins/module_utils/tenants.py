@@ -18,6 +18,7 @@ TENANTS = '/api/v1/tenants'
 # the key of the console's URL in organization_params(), named as messages name the option
 ORGANIZATION_URL = 'organization.url'
 ORG_TENANTS = '/api/core/tenants'
+STATUSES = ('active', 'disabled', 'deleted', 'user-access-disabled')
 DATACENTERS = ('ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1', 'eu-west-1', 'eu-west-2',
                'us-east-1')
 # module option -> API field (each a JSON-patch "replace" path of its own)
@@ -157,13 +158,12 @@ class Tenants:
                 path, self.registration.host), status=response.status, method='GET', path=path)
         return tenant
 
-    def search(self, name=None, hostname=None):
-        """Organization records matching every given filter (all pages)."""
+    def search(self, name=None, hostname=None, status=None, region=None):
+        """Organization records matching every given filter (all pages), as one SCIM filter."""
         terms = ['subscriptionId eq %s' % _scim_string(self.subscription_id)]
-        if name:
-            terms.append('name eq %s' % _scim_string(name))
-        if hostname:
-            terms.append('hostnames eq %s' % _scim_string(hostname))
+        for attribute, value in (('name', name), ('hostnames', hostname), ('status', status), ('regionCode', region)):
+            if value:
+                terms.append('%s eq %s' % (attribute, _scim_string(value)))
         params = dict(filter=' and '.join(terms), limit=100)
         found = []
         while True:

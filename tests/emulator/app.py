@@ -140,7 +140,9 @@ def create_app(model):
             data = request.form.to_dict()
         if not isinstance(data, dict) or data.get('grant_type') != 'client_credentials':
             raise ApiError(400, 'OAUTH-2', 'unsupported_grant_type', 'Only client_credentials is supported.')
-        return jsonify(model.issue_token(host().netloc, data.get('client_id'), data.get('client_secret')))
+        info = host()
+        tenant = model.tenants.get(info.tenant_id) if info.kind == 'tenant' else None
+        return jsonify(model.issue_token(info.netloc, data.get('client_id'), data.get('client_secret'), tenant))
 
     # ------------------------------------------------------------- encryption
     @app.get(ENC)
@@ -235,6 +237,114 @@ def create_app(model):
             created=tenant.created, lastUpdated=tenant.created,
             links=dict(self=dict(href=base_url() + '/api/v1/users/me'))))
 
+    # ------------------------------------------------------ OAuth clients, API keys
+    credentials = model.credentials
+
+    def page(items, render):
+        """A page of ``items`` as Qlik's list answers: ``data`` and ``links`` (``limit``, ``next`` cursor)."""
+        try:
+            limit = int(request.args.get('limit', 20))
+        except ValueError:
+            raise ApiError(400, 'HTTP-400', 'Bad Request', 'limit must be a number.')
+        after = request.args.get('next')
+        ids = [getattr(item, 'client_id', None) or item.id for item in items]
+        start = ids.index(after) + 1 if after in ids else 0
+        chosen = items[start:start + max(1, min(limit, 100))]
+        links = dict(self=dict(href=request.url))
+        if start + len(chosen) < len(items):
+            args = request.args.to_dict()
+            args['next'] = ids[start + len(chosen) - 1]
+            links['next'] = dict(href='%s%s?%s' % (base_url(), request.path, urlencode(args)))
+        return jsonify(dict(data=[render(item) for item in chosen], links=links))
+
+    @app.get('/api/v1/oauth-clients')
+    def list_oauth_clients():
+        tenant = authenticated_tenant()
+        terms = _parse_scim(request.args.get('filter', ''))
+        clients = [c for c in credentials.list_clients(tenant) if _scim_match(c.render(), terms)]
+        return page(clients, lambda c: c.render())
+
+    @app.post('/api/v1/oauth-clients')
+    def create_oauth_client():
+        tenant = authenticated_tenant()
+        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        client, secret = credentials.create_client(tenant, _json_body(), caller)
+        body = client.render()
+        if secret is not None:
+            body['clientSecret'] = secret
+        return jsonify(body), 201
+
+    @app.get('/api/v1/oauth-clients/<client_id>')
+    def get_oauth_client(client_id):
+        tenant = authenticated_tenant()
+        return jsonify(credentials.client(tenant, client_id).render())
+
+    @app.patch('/api/v1/oauth-clients/<client_id>')
+    def patch_oauth_client(client_id):
+        tenant = authenticated_tenant()
+        credentials.patch_client(tenant, client_id, _json_body())
+        return no_content()
+
+    @app.delete('/api/v1/oauth-clients/<client_id>')
+    def delete_oauth_client(client_id):
+        tenant = authenticated_tenant()
+        credentials.delete_client(tenant, client_id)
+        return no_content()
+
+    @app.post('/api/v1/oauth-clients/<client_id>/client-secrets')
+    def create_client_secret(client_id):
+        tenant = authenticated_tenant()
+        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        return jsonify(credentials.create_secret(tenant, client_id, caller)), 201
+
+    @app.delete('/api/v1/oauth-clients/<client_id>/client-secrets/<hint>')
+    def delete_client_secret(client_id, hint):
+        tenant = authenticated_tenant()
+        credentials.delete_secret(tenant, client_id, hint)
+        return no_content()
+
+    @app.get('/api/v1/api-keys')
+    def list_api_keys():
+        tenant = authenticated_tenant()
+        keys = credentials.list_keys(tenant)
+        status = request.args.get('status')
+        if status:
+            keys = [k for k in keys if k.status == status]
+        return page(keys, lambda k: k.render())
+
+    @app.post('/api/v1/api-keys')
+    def create_api_key():
+        tenant = authenticated_tenant()
+        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        key = credentials.create_key(tenant, _json_body(), caller)
+        return jsonify(dict(key.render(), token=key.token)), 201
+
+    @app.get('/api/v1/api-keys/<key_id>')
+    def get_api_key(key_id):
+        tenant = authenticated_tenant()
+        return jsonify(credentials.key(tenant, key_id).render())
+
+    @app.patch('/api/v1/api-keys/<key_id>')
+    def patch_api_key(key_id):
+        tenant = authenticated_tenant()
+        credentials.patch_key(tenant, key_id, _json_body())
+        return no_content()
+
+    @app.delete('/api/v1/api-keys/<key_id>')
+    def delete_api_key(key_id):
+        tenant = authenticated_tenant()
+        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        credentials.delete_key(tenant, key_id, caller)
+        return no_content()
+
+    @app.get('/api/v1/api-keys/configs/<tenant_id>')
+    def api_key_config(tenant_id):
+        tenant = authenticated_tenant()
+        if tenant_id != tenant.id:
+            raise ApiError(404, 'APIKEYS-4', 'Not found', 'No tenant %s here.' % tenant_id)
+        return jsonify(dict(max_api_key_expiry=model.config.max_api_key_expiry,
+                            max_keys_per_user=model.config.max_keys_per_user, scim_externalClient_expiry='P365D'))
+
     # -------------------------------------------------------- registration host
     def tenant_by_id_for_host(tenant_id):
         info = host()
@@ -282,9 +392,17 @@ def create_app(model):
         return jsonify(answer), 200
 
     # ---------------------------------------------------------- console (org)
+    def organization_client():
+        client = authenticated('console')
+        allowed = model.config.organization_clients
+        if allowed and client not in allowed:
+            raise ApiError(403, 'CORE-403', 'Forbidden',
+                           'The client %s has no access to the Organization API.' % client)
+        return client
+
     @app.get('/api/core/tenants')
     def org_list_tenants():
-        authenticated('console')
+        organization_client()
         terms = _parse_scim(request.args.get('filter', ''))
         if not any(attr == 'subscriptionId' and op == 'eq' for attr, op, dummy in terms):
             raise ApiError(400, 'CORE-2', 'subscriptionId is required in the filter')
@@ -316,7 +434,7 @@ def create_app(model):
 
     @app.get('/api/core/tenants/<tenant_id>')
     def org_get_tenant(tenant_id):
-        authenticated('console')
+        organization_client()
         return jsonify(model.render_org_tenant(model.tenant(tenant_id), base_url()))
 
     return app

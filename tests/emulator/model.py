@@ -18,6 +18,8 @@ import threading
 import time
 import uuid
 
+from .credentials import Credentials
+
 NEVER = '0001-01-01T00:00:00Z'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
 DATACENTERS = ('ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central-1',
@@ -101,6 +103,11 @@ class EmulatorConfig:
     # cursor in links.next: 'id' (a tenant id) or 'opaque' (base64 with padding, so that it needs URL encoding)
     org_max_page: int = 100
     org_cursor: str = 'id'
+    # OAuth clients allowed to call the Organization API (empty: every client); others get 403
+    organization_clients: tuple = ()
+    # API keys: the tenant's settings (GET /api/v1/api-keys/configs/{tenantId})
+    max_keys_per_user: int = 5
+    max_api_key_expiry: str = 'P365D'
 
     def update(self, values):
         known = {f.name for f in dataclasses.fields(self)}
@@ -108,7 +115,7 @@ class EmulatorConfig:
         if unknown:
             raise ValueError('unknown emulator setting(s): %s' % ', '.join(sorted(unknown)))
         for name, value in values.items():
-            if name in ('fault_kinds', 'fault_methods', 'fault_paths'):
+            if name in ('fault_kinds', 'fault_methods', 'fault_paths', 'organization_clients'):
                 value = tuple(value)
             setattr(self, name, value)
         self.validate()
@@ -225,6 +232,10 @@ def _confirm(tenant, confirm_hostname, what):
                            'missing' if not confirm_hostname else 'wrong', what))
 
 
+def _refuse(status, code, title, detail=None):
+    raise ApiError(status, code, title, detail)
+
+
 class RateLimiter:
     """Sliding one-minute windows per (host, tier)."""
 
@@ -259,6 +270,7 @@ class Model:
         self._fault_candidates = 0
         self.in_flight = 0  # calls being processed now
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
+        self.credentials = Credentials(self.lock, _refuse, self.config)
 
     # ------------------------------------------------------------------ tenants
     def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by=''):
@@ -364,9 +376,12 @@ class Model:
         return dict(id=tenant.id, status='active')
 
     # ------------------------------------------------------------------- tokens
-    def issue_token(self, host, client_id, client_secret):
+    def issue_token(self, host, client_id, client_secret, tenant=None):
+        """A token for ``host``: for the region's OAuth client (config), or on a tenant host for one of the
+        tenant's OAuth clients with any of its current secrets."""
         cfg = self.config
-        if client_id != cfg.client_id or client_secret != cfg.client_secret:
+        known = client_id == cfg.client_id and client_secret == cfg.client_secret
+        if not known and not self.credentials.secret_matches(tenant, client_id, client_secret):
             raise ApiError(401, 'OAUTH-1', 'invalid_client', 'Client authentication failed.')
         token = 'qlik-emulator-token-' + secrets.token_urlsafe(24)
         expires = time.time() + cfg.token_ttl
@@ -382,6 +397,9 @@ class Model:
         token = authorization[len('Bearer '):].strip()
         if tenant is not None and token == tenant.api_key:
             return 'api-key'
+        owner = self.credentials.api_key_user(tenant, token)
+        if owner is not None:
+            return owner
         entry = self.tokens.get(token)
         if entry is None or entry[0] != host:
             raise ApiError(401, 'HTTP-401', 'Unauthorized, invalid JWT',

@@ -26,7 +26,8 @@ FIGURES = dict(fault_runs=0, requests=0, faults_injected=0, converged_first_try=
                interruptions=0, interrupted_converged=0, interrupted_duplicate_writes=0,
                rate_limited=0, rejected_twice_in_a_row=0, token_expiries=0, token_expiry_failures=0,
                secret_checks=0, secrets_found=0, bad_inputs_tried=0, bad_inputs_rejected=0,
-               bad_inputs_with_writes=0)
+               bad_inputs_with_writes=0, rotation_runs=0, rotation_faults=0, rotation_secrets_leaked=0,
+               rotation_without_secret=0, rotation_converged=0)
 
 
 STARTED = time.time()
@@ -67,6 +68,11 @@ def write_report(outcomes):
             f['secret_checks'], f['secrets_found']),
         '| Bad inputs tried / rejected with an error naming the option / with a write | %d / %d / %d |' % (
             f['bad_inputs_tried'], f['bad_inputs_rejected'], f['bad_inputs_with_writes']),
+        '| Secret rotations (role rotate_client_secret) with 30%% of answers faulty / faults injected | %d / %d |' % (
+            f['rotation_runs'], f['rotation_faults']),
+        '| ... converged (one working secret, the stored one) / secrets leaked in output / clients left without a '
+        'working secret | %d / %d / %d |' % (f['rotation_converged'], f['rotation_secrets_leaked'],
+                                             f['rotation_without_secret']),
         '',
         '## Hostile inputs and answers',
         '',
@@ -372,3 +378,40 @@ def test_bad_inputs_are_rejected_naming_the_option_without_writes(emulator, ansi
     assert unclear == []
     assert writes == []
     assert len(BAD_INPUTS) >= 25
+
+
+def test_secret_rotations_under_faults_never_leave_a_client_without_a_secret(request, emulator, ansible, tmp_path):
+    from tests.integration.test_secrets import FAULTS, handover, held, make_client  # pylint: disable=import-outside-toplevel
+    from tests.integration.test_secrets import role_play as rotation_play  # pylint: disable=import-outside-toplevel
+    from tests.integration.test_secrets import working_secret  # pylint: disable=import-outside-toplevel
+
+    for number in range(_count(request, 1, 20)):
+        client_id, old = make_client(emulator, name='rotated-%02d' % number, age_days=120)
+        workdir = tmp_path / ('rotation-%02d' % number)
+        workdir.mkdir()
+        emulator.faults(**dict(FAULTS, fault_seed=100 + number))
+        secrets_file = workdir / 'secrets.json'
+        play = rotation_play(emulator, client_id, '{{ s_old }}', rotate_client_secret_handover=handover(workdir),
+                             rotate_client_secret_retries=8)
+        outputs = ''
+        for dummy in range(3):
+            stored = (workdir / 'vault').read_text() if (workdir / 'vault').exists() else None
+            usable = working_secret(emulator, client_id, [stored, old])
+            if usable is None:
+                FIGURES['rotation_without_secret'] += 1
+                break
+            secrets_file.write_text(json.dumps(dict(s_old=usable)))
+            run = ansible.run(play=play, extra_args=['-e', '@%s' % secrets_file])
+            outputs += run.stdout + run.stderr
+            if run.rc == 0:
+                break
+        FIGURES['rotation_runs'] += 1
+        FIGURES['rotation_faults'] += emulator.model.faults_injected
+        emulator.faults()
+        values = [s.value for s in held(emulator, client_id).secrets]
+        stored = (workdir / 'vault').read_text() if (workdir / 'vault').exists() else None
+        FIGURES['rotation_secrets_leaked'] += sum(1 for v in set(values + [old]) if v in outputs)
+        if values == [stored]:
+            FIGURES['rotation_converged'] += 1
+        assert values == [stored], (number, len(values))
+    assert FIGURES['rotation_without_secret'] == 0 and FIGURES['rotation_secrets_leaked'] == 0

@@ -1,0 +1,199 @@
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A tenant's OAuth clients and their secrets (``/api/v1/oauth-clients``), and its API keys (``/api/v1/api-keys``).
+
+Qlik shows a secret or an API key token once, in the answer that creates it; afterwards only a
+secret's ``hint`` and a key's metadata are readable. A client has at most five secrets (409).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils import durations
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
+
+CLIENTS = '/api/v1/oauth-clients'
+KEYS = '/api/v1/api-keys'
+MAX_SECRETS = 5
+# module option -> API field of a client (lists compare as sets: Qlik does not promise an order)
+CLIENT_FIELDS = dict(name='clientName', description='description', grant_types='allowedGrantTypes',
+                     scopes='allowedScopes', redirect_uris='redirectUris', allowed_origins='allowedOrigins')
+LIST_FIELDS = ('allowedGrantTypes', 'allowedScopes', 'redirectUris', 'allowedOrigins')
+
+
+def _pages(client, path, what, params=None):
+    """Every item of a paged list answer (``data`` and ``links.next``)."""
+    params = dict(params or {}, limit=100)
+    items = []
+    while True:
+        response = client.get(path, params=params)
+        body = client.json(response, 'GET', path, what)
+        if not isinstance(body, dict) or not isinstance(body.get('data'), list):
+            raise QlikAPIError('GET %s on %s answered with something that is not a list of %s' % (
+                path, client.host, what), status=response.status, method='GET', path=path)
+        items.extend(body['data'])
+        following = ((body.get('links') or {}).get('next') or {}).get('href')
+        cursor = parse_qs(urlsplit(following).query).get('next') if following else None
+        if not cursor:
+            return items
+        params = dict(params, next=cursor[0])
+
+
+def newest_first(client_record):
+    """The client's secrets (hint, createdAt, createdBy), newest first, each with ``age`` in seconds."""
+    found = []
+    for secret in client_record.get('clientSecrets') or []:
+        created = durations.epoch(secret.get('createdAt'))
+        found.append(dict(secret, age=None if created is None else max(0.0, durations.now() - created)))
+    return sorted(found, key=lambda s: s['age'] if s['age'] is not None else float('inf'))
+
+
+def comparable(client_record):
+    """The client as the options name its fields, lists as sorted lists (for comparing and for diffs)."""
+    if not client_record:
+        return None
+    out = dict((field, client_record.get(field)) for field in ('clientId', 'clientName', 'description', 'appType'))
+    for field in LIST_FIELDS:
+        out[field] = sorted(client_record.get(field) or [])
+    out['description'] = out['description'] or ''
+    return out
+
+
+def patch_ops(changes):
+    """JSON-patch ``replace`` operations, one per changed field."""
+    return [dict(op='replace', path='/' + field, value=changes[field]) for field in sorted(changes)]
+
+
+class OAuthClients:
+    """Calls of the OAuth clients API on one tenant (``client`` is a QlikClient)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def list(self):
+        return _pages(self.client, CLIENTS, 'OAuth clients')
+
+    def find(self, client_id=None, name=None):
+        """The client with ``client_id``, else the one named ``name`` (a name held by two is an error), or None."""
+        clients = self.list()
+        if client_id:
+            return next((c for c in clients if c.get('clientId') == client_id), None)
+        matches = [c for c in clients if c.get('clientName') == name]
+        if len(matches) > 1:
+            raise ValueError('name %r is held by %d OAuth clients (%s): give client_id' % (
+                name, len(matches), ', '.join(c.get('clientId', '?') for c in matches)))
+        return matches[0] if matches else None
+
+    def create(self, body):
+        """POST a client; a lost answer is settled by finding it by name (never posted twice)."""
+        def recheck():
+            return self.find(name=body['clientName'])
+
+        return self.client.write_once(lambda: self.client.post(CLIENTS, body, ok=(200, 201)).json, recheck)
+
+    def patch(self, client_id, ops):
+        if ops:
+            self.client.patch('%s/%s' % (CLIENTS, client_id), ops, ok=(200, 202, 204))
+        return ops
+
+    def delete(self, client_id):
+        path = '%s/%s' % (CLIENTS, client_id)
+        try:
+            self.client.delete(path, ok=(200, 204))
+        except QlikAPIError as exc:
+            if exc.not_found(path):
+                return exc.earlier_attempt_may_have_applied
+            raise
+        return True
+
+    def create_secret(self, client_record):
+        """A new secret: ``{clientSecret, hint, createdAt, ...}``.
+
+        A POST whose answer is lost may have made a secret whose value nobody will ever see. The hints are
+        then read again: a new hint is that orphan, which is deleted before the POST is sent again (so the
+        client is not left with an unknown secret, nor with a sixth that blocks the next rotation).
+        """
+        path = '%s/%s/client-secrets' % (CLIENTS, client_record['clientId'])
+        before = set(s.get('hint') for s in client_record.get('clientSecrets') or [])
+        try:
+            return self.client.write_once(lambda: self._post_secret(path), lambda: self._drop_orphans(
+                client_record['clientId'], before))
+        except QlikAPIError as exc:
+            if exc.status == 409:
+                exc.message = ('OAuth client %s already has %d secrets, the most Qlik allows: delete an old secret '
+                               'first (qlik_oauth_client_secret with state=absent and hint or keep_newest) - %s' % (
+                                   client_record.get('clientName'), MAX_SECRETS, exc.message))
+            raise
+
+    def _post_secret(self, path):
+        answer = self.client.post(path, ok=(200, 201)).json
+        if not isinstance(answer, dict) or not answer.get('clientSecret'):
+            raise QlikAPIError('POST %s on %s answered without a clientSecret' % (path, self.client.host),
+                               method='POST', path=path)
+        self.client.remember_secret(answer['clientSecret'], mask=False)  # returned on purpose, never in errors
+        return answer
+
+    def _drop_orphans(self, client_id, before):
+        """After a lost answer: delete secrets made since (their value is lost); None lets the POST go again."""
+        record = self.find(client_id=client_id)
+        for secret in (record or {}).get('clientSecrets') or []:
+            if secret.get('hint') not in before:
+                self.delete_secret(client_id, secret['hint'])
+        return None
+
+    def delete_secret(self, client_id, hint):
+        """DELETE one secret; False when it was gone already (404 to our only attempt)."""
+        path = '%s/%s/client-secrets/%s' % (CLIENTS, client_id, hint)
+        try:
+            self.client.delete(path, ok=(200, 204))
+        except QlikAPIError as exc:
+            if exc.not_found(path):
+                return exc.earlier_attempt_may_have_applied
+            raise
+        return True
+
+
+class ApiKeys:
+    """Calls of the API keys API on one tenant."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def list(self, status=None):
+        return _pages(self.client, KEYS, 'API keys', params=dict(status=status) if status else None)
+
+    def create(self, description, expiry=None):
+        """POST a key; returns it with its ``token`` (shown once). A lost answer leaves a key whose token is
+        lost: it is found by description among the keys made since, deleted, and the POST sent again."""
+        body = dict(description=description)
+        if expiry:
+            body['expiry'] = expiry
+        before = set(k.get('id') for k in self.list())
+
+        def post():
+            answer = self.client.post(KEYS, body, ok=(200, 201)).json
+            if not isinstance(answer, dict) or not answer.get('token'):
+                raise QlikAPIError('POST %s on %s answered without a token' % (KEYS, self.client.host),
+                                   method='POST', path=KEYS)
+            self.client.remember_secret(answer['token'], mask=False)
+            return answer
+
+        def drop_orphans():
+            for key in self.list():
+                if key.get('id') not in before and key.get('description') == description:
+                    self.delete(key['id'])
+            return None
+
+        return self.client.write_once(post, drop_orphans)
+
+    def delete(self, key_id):
+        path = '%s/%s' % (KEYS, key_id)
+        try:
+            self.client.delete(path, ok=(200, 204))
+        except QlikAPIError as exc:
+            if exc.not_found(path):
+                return exc.earlier_attempt_may_have_applied
+            raise
+        return True

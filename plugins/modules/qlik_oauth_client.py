@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: qlik_oauth_client
+short_description: Ensure an OAuth client of a Qlik Cloud tenant
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes a tenant-level OAuth client (C(/api/v1/oauth-clients)), found by
+    O(id) (its C(clientId)), else by O(name) (which must then be unique).
+  - An existing client is converged with one PATCH of only the settings that differ; lists are
+    compared as sets. A client's O(app_type) cannot change.
+  - Creating a V(web) client returns its first secret, once, in RV(client_secret). The task's
+    output is then censored as with C(no_log); the registered result keeps it for you to store.
+    Rotate secrets with M(qlikcloud.platform.qlik_oauth_client_secret).
+  - Region-level and organization-level clients (the kind that creates tenants) are managed in My
+    Qlik, not here.
+author:
+  - Qlik Cloud platform collection maintainers (@qlikcloud)
+extends_documentation_fragment:
+  - qlikcloud.platform.connection
+  - qlikcloud.platform.connection.tenant_url
+  - qlikcloud.platform.attributes
+options:
+  id:
+    description: The client's C(clientId). The surest way to name an existing client.
+    type: str
+  name:
+    description: The client's name (C(clientName)); finds the client when O(id) is not given, and is set on it.
+    type: str
+  description:
+    description: Description of the client. Left as it is when not given.
+    type: str
+  app_type:
+    description: The kind of client; a machine-to-machine client is V(web). Cannot change once created.
+    type: str
+    choices: [web, native, spa, anonymous-embed]
+    default: web
+  grant_types:
+    description:
+      - Allowed grant types (C(allowedGrantTypes)), for V(web) clients. A new V(web) client gets
+        V([client_credentials]) when not given; an existing one is left as it is.
+    type: list
+    elements: str
+  scopes:
+    description: Allowed scopes (C(allowedScopes)), for example V(user_default) or V(admin_classic). Left as they are when not given.
+    type: list
+    elements: str
+  redirect_uris:
+    description: Redirect URIs. Left as they are when not given.
+    type: list
+    elements: str
+  allowed_origins:
+    description: Allowed origins. Left as they are when not given.
+    type: list
+    elements: str
+  state:
+    description: V(present) creates or updates the client; V(absent) deletes it (and with it every secret).
+    type: str
+    choices: [present, absent]
+    default: present
+attributes:
+  check_mode:
+    support: full
+    details: Nothing is written; the returned client is what it would be (a new one has no C(clientId) yet).
+  diff_mode:
+    support: full
+    details: Shows the client's settings and the hints of its secrets before and after, never a secret.
+notes:
+  - The credentials (O(client_id), O(client_secret) or O(access_token)) are those of a tenant admin;
+    O(id) names the client that is managed.
+seealso:
+  - module: qlikcloud.platform.qlik_oauth_client_secret
+  - module: qlikcloud.platform.qlik_oauth_client_info
+  - name: OAuth clients API
+    description: Qlik's reference.
+    link: https://qlik.dev/apis/rest/oauth-clients
+'''
+
+EXAMPLES = r'''
+- name: A machine-to-machine client for the reporting pipeline
+  qlikcloud.platform.qlik_oauth_client:
+    tenant_url: acme.eu.qlikcloud.com
+    name: reporting-pipeline
+    description: Nightly exports
+    scopes: [user_default]
+  register: reporting_client
+
+- name: Store its first secret (shown once)
+  ansible.builtin.copy:
+    content: "{{ reporting_client.client_secret }}"
+    dest: /etc/reporting/qlik-secret
+    mode: "0600"
+  when: reporting_client.client_secret is defined
+  no_log: true
+'''
+
+RETURN = r'''
+oauth_client:
+  description: The client as the API describes it (without any secret), or an empty dict when absent.
+  returned: always
+  type: dict
+  sample:
+    clientId: 6a4b2c9d0e1f42a3b4c5d6e7f8091a2b
+    clientName: reporting-pipeline
+    appType: web
+    allowedGrantTypes: [client_credentials]
+    allowedScopes: [user_default]
+    clientSecrets: [{hint: 9f3a, createdAt: '2026-11-30T10:00:00.000Z', createdBy: bot-1234}]
+client_secret:
+  description: The first secret of a client this task created. Shown once; the task's output is censored.
+  returned: when the task created a web client
+  type: str
+client_secret_hint:
+  description: The hint of that secret.
+  returned: when the task created a web client
+  type: str
+  sample: 9f3a
+patch:
+  description: The JSON-patch operations sent (or that would be sent in check mode).
+  returned: when settings changed
+  type: list
+  elements: dict
+  sample: [{op: replace, path: /description, value: Nightly exports}]
+'''
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_oauth_client as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+
+
+def main():
+    run_module(logic)
+
+
+if __name__ == '__main__':
+    main()

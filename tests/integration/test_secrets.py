@@ -1,0 +1,300 @@
+"""OAuth clients, their secrets, API keys, and the rotate_client_secret role, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import requests
+
+from tests.integration.test_key_provider import task
+
+CLIENT = 'qlikcloud.platform.qlik_oauth_client'
+SECRET = 'qlikcloud.platform.qlik_oauth_client_secret'
+CLIENT_INFO = 'qlikcloud.platform.qlik_oauth_client_info'
+KEY = 'qlikcloud.platform.qlik_api_key'
+KEY_INFO = 'qlikcloud.platform.qlik_api_key_info'
+ROLE = 'qlikcloud.platform.rotate_client_secret'
+CLIENTS = '/api/v1/oauth-clients'
+DAY = 86400
+
+
+def writes(emulator, since):
+    return [(e['method'], e['path']) for e in emulator.requests(writes=True, since=since)]
+
+
+def make_client(emulator, name='pipeline', age_days=0, tenant=None):
+    """An OAuth client made directly in the emulator, its first secret ``age_days`` old; returns (id, secret)."""
+    tenant = tenant or emulator.source_tenant
+    client, secret = emulator.model.credentials.create_client(
+        tenant, dict(clientName=name, allowedGrantTypes=['client_credentials'], allowedScopes=['admin_classic']),
+        'setup')
+    client.secrets[0].created -= age_days * DAY
+    return client.client_id, secret
+
+
+def held(emulator, client_id, tenant=None):
+    return emulator.model.credentials.client(tenant or emulator.source_tenant, client_id)
+
+
+def exchange(emulator, client_id, secret, tenant=None):
+    """Status of a token exchange with ``client_id``/``secret`` on the tenant host."""
+    url = emulator.url(tenant or emulator.source_tenant) + '/oauth/token'
+    return requests.post(url, json=dict(client_id=client_id, client_secret=secret, grant_type='client_credentials'),
+                         verify=emulator.ca_path, timeout=10).status_code
+
+
+def test_oauth_client_lifecycle(emulator, ansible):
+    conn = ansible.connection()
+    args = dict(conn, name='reporting', description='nightly', scopes=['user_default'])
+    mark = emulator.last_seq()
+    run = ansible.run([task('create', args, module=CLIENT)], check=True, diff=True)
+    assert run.rc == 0 and run.task('create')['changed'] is True, run.output()
+    assert writes(emulator, mark) == []
+
+    run = ansible.run([task('create', args, module=CLIENT, register='made'),
+                       task('store', dict(msg="{{ made.client_secret | length }}"), module='ansible.builtin.debug')])
+    assert run.rc == 0, run.output()
+    made = run.task('create')
+    assert made['censored'].startswith('the output has been hidden')
+    client = [c for c in emulator.model.credentials.list_clients(emulator.source_tenant) if c.name == 'reporting'][0]
+    assert str(run.task('store')['msg']) == '64' and client.secrets[0].value not in run.stdout + run.stderr
+    assert (client.description, client.scopes, client.grant_types, client.app_type) == (
+        'nightly', ['user_default'], ['client_credentials'], 'web')
+
+    mark = emulator.last_seq()
+    changed = dict(args, description='nightly exports', scopes=['user_default', 'admin_classic'])
+    run = ansible.run([task('again', args, module=CLIENT), task('change', changed, module=CLIENT),
+                       task('same', changed, module=CLIENT),
+                       task('by id', dict(conn, id=client.client_id, description='nightly exports'), module=CLIENT),
+                       task('app type', dict(conn, id=client.client_id, app_type='spa'), module=CLIENT,
+                            ignore_errors=True)], diff=True)
+    assert run.rc == 0, run.output()
+    assert run.task('again')['changed'] is False and run.task('same')['changed'] is False
+    assert run.task('by id')['changed'] is False
+    assert run.task('change')['patch'] == [dict(op='replace', path='/allowedScopes', value=['admin_classic',
+                                                                                           'user_default']),
+                                           dict(op='replace', path='/description', value='nightly exports')]
+    assert 'cannot change' in run.task('app type')['msg']
+    assert writes(emulator, mark) == [('PATCH', '%s/%s' % (CLIENTS, client.client_id))]
+    assert run.task('change')['diff']['before']['secrets'] == [client.secrets[0].hint]
+
+    make_client(emulator, name='twin')
+    make_client(emulator, name='twin')
+    mark = emulator.last_seq()
+    run = ansible.run([task('twin', dict(conn, name='twin', description='x'), module=CLIENT, ignore_errors=True),
+                       task('delete', dict(conn, id=client.client_id, state='absent'), module=CLIENT),
+                       task('gone', dict(conn, name='reporting', state='absent'), module=CLIENT),
+                       task('info', dict(conn, name='twin'), module=CLIENT_INFO)])
+    assert run.rc == 0, run.output()
+    assert "name 'twin' is held by 2 OAuth clients" in run.task('twin')['msg']
+    assert run.task('delete')['changed'] is True and run.task('gone')['changed'] is False
+    assert len(run.task('info')['oauth_clients']) == 2
+    assert writes(emulator, mark) == [('DELETE', '%s/%s' % (CLIENTS, client.client_id))]
+
+
+def test_secrets_rotate_prune_limit_and_revocation(emulator, ansible, tmp_path):
+    client_id, first = make_client(emulator, age_days=100)
+    conn = ansible.connection()
+    base = dict(conn, id=client_id)
+    mark = emulator.last_seq()
+    run = ansible.run([task('young enough', dict(base, max_age='P365D'), module=SECRET),
+                       task('plan', dict(base, max_age='P90D'), module=SECRET, check_mode=True)], diff=True)
+    assert run.rc == 0 and run.task('young enough')['changed'] is False, run.output()
+    assert run.task('plan')['changed'] is True and 'older than max_age' in run.task('plan')['msg']
+    assert writes(emulator, mark) == []
+
+    run = ansible.run([task('rotate', dict(base, max_age='P90D'), module=SECRET, register='new'),
+                       task('again', dict(base, max_age='P90D'), module=SECRET),
+                       dict(name='keep it', **{'ansible.builtin.copy': dict(
+                           content='{{ new.client_secret }}', dest=str(tmp_path / 'secret'), mode='0600')},
+                            no_log=True)])
+    assert run.rc == 0, run.output()
+    assert run.task('rotate')['censored'] and run.task('again')['changed'] is False
+    second = (tmp_path / 'secret').read_text()
+    assert exchange(emulator, client_id, second) == 200 and second not in run.stdout + run.stderr
+
+    mark = emulator.last_seq()
+    run = ansible.run([task('prune', dict(base, state='absent', keep_newest=1), module=SECRET),
+                       task('prune again', dict(base, state='absent', keep_newest=1), module=SECRET),
+                       task('no such hint', dict(base, state='absent', hint='zzzz'), module=SECRET)])
+    assert run.rc == 0, run.output()
+    assert run.task('prune')['deleted'] == [first[-4:]] and run.task('prune again')['changed'] is False
+    assert run.task('no such hint')['changed'] is False
+    assert exchange(emulator, client_id, first) == 401 and exchange(emulator, client_id, second) == 200
+    assert writes(emulator, mark) == [('DELETE', '%s/%s/client-secrets/%s' % (CLIENTS, client_id, first[-4:]))]
+
+    for dummy in range(4):
+        emulator.model.credentials.create_secret(emulator.source_tenant, client_id, 'setup')
+    mark = emulator.last_seq()
+    run = ansible.run([
+        task('sixth', dict(base, max_age=0), module=SECRET, ignore_errors=True),
+        task('zero', dict(base, state='absent', keep_newest=0), module=SECRET, ignore_errors=True),
+        task('all old', dict(base, state='absent', older_than='PT0S'), module=SECRET, ignore_errors=True),
+        task('bad duration', dict(base, max_age='90 days'), module=SECRET, ignore_errors=True),
+        task('unknown client', dict(conn, id='no-such-client'), module=SECRET, ignore_errors=True),
+    ])
+    assert run.rc == 0, run.output()
+    assert 'already has 5 secrets, the most Qlik allows: delete an old secret first' in run.task('sixth')['msg']
+    assert run.task('zero')['msg'].startswith('keep_newest=0 would leave the client without a secret')
+    assert 'would leave OAuth client pipeline without a secret (nothing was deleted)' in run.task('all old')['msg']
+    assert run.task('bad duration')['msg'].startswith('max_age must be an ISO 8601 duration')
+    assert 'no OAuth client with id no-such-client' in run.task('unknown client')['msg']
+    assert [m for m, p in writes(emulator, mark)] == ['POST']  # only the refused sixth
+    assert len(held(emulator, client_id).secrets) == 5
+
+
+@pytest.mark.emulator(fault_rate=1.0, fault_kinds=('drop_after',), fault_methods=('POST',),
+                      fault_paths=(CLIENTS,), fault_limit=1)
+def test_a_lost_create_answer_leaves_no_unknown_secret(emulator, ansible, tmp_path):
+    client_id, first = make_client(emulator, age_days=100)
+    run = ansible.run([task('rotate', dict(ansible.connection(), id=client_id, max_age='P30D'), module=SECRET,
+                            register='new'),
+                       dict(name='keep it', **{'ansible.builtin.copy': dict(
+                           content='{{ new.client_secret }}', dest=str(tmp_path / 'secret'), mode='0600')},
+                            no_log=True)])
+    assert run.rc == 0, run.output()
+    secrets = held(emulator, client_id).secrets
+    assert len(secrets) == 2 and secrets[0].value == first  # the orphan was deleted, then one POST more
+    assert secrets[1].value == (tmp_path / 'secret').read_text()
+    posts = [e for e in emulator.requests() if e['method'] == 'POST' and e['path'].endswith('/client-secrets')]
+    deletes = [e for e in emulator.requests() if e['method'] == 'DELETE']
+    assert [e['fault'] for e in posts] == ['drop_after', None] and len(deletes) == 1
+
+
+def test_api_keys_create_rotate_delete_and_limits(emulator, ansible, tmp_path):
+    conn = ansible.connection()
+    key = dict(conn, description='monitoring', expiry='P30D')
+    mark = emulator.last_seq()
+    assert ansible.run([task('plan', key, module=KEY)], check=True).task('plan')['changed'] is True
+    assert writes(emulator, mark) == []
+    run = ansible.run([task('create', key, module=KEY, register='made'), task('again', key, module=KEY),
+                       task('not yet', dict(key, rotate_before='P7D'), module=KEY),
+                       task('rotate', dict(key, rotate_before='P60D'), module=KEY, register='rotated'),
+                       dict(name='keep it', **{'ansible.builtin.copy': dict(
+                           content='{{ rotated.token }}', dest=str(tmp_path / 'token'), mode='0600')}, no_log=True),
+                       task('info', dict(conn, description='monitoring'), module=KEY_INFO)])
+    assert run.rc == 0, run.output()
+    assert run.task('again')['changed'] is False and run.task('not yet')['changed'] is False
+    keys = run.task('info')['api_keys']
+    assert len(keys) == 2 and all(29 * DAY < k['expires_in'] <= 30 * DAY for k in keys)
+    token = (tmp_path / 'token').read_text()
+    assert token not in run.stdout + run.stderr
+    me = requests.get(emulator.source_tenant_url + '/api/v1/tenants/me', verify=emulator.ca_path, timeout=10,
+                      headers={'Authorization': 'Bearer ' + token})
+    assert me.status_code == 200  # the new key's token authenticates
+    older = sorted(keys, key=lambda k: k['created'])[0]
+    mark = emulator.last_seq()
+    run = ansible.run([task('delete old', dict(conn, id=older['id'], state='absent'), module=KEY),
+                       task('bad expiry', dict(conn, description='x', expiry='thirty days'), module=KEY,
+                            ignore_errors=True)])
+    assert run.rc == 0 and run.task('delete old')['changed'] is True, run.output()
+    assert 'expiry must be an ISO 8601 duration' in run.task('bad expiry')['msg']
+    assert writes(emulator, mark) == [('DELETE', '/api/v1/api-keys/' + older['id'])]
+    emulator.config.update(dict(max_keys_per_user=1))
+    run = ansible.run([task('one too many', dict(conn, description='another'), module=KEY)])
+    assert run.rc != 0 and 'APIKEYS-9' in run.task('one too many')['msg']
+
+
+def role_play(emulator, client_id, secret, **extra):
+    variables = dict(rotate_client_secret_tenant_url=emulator.source_tenant_url, rotate_client_secret_client_id=client_id,
+                     rotate_client_secret_client_secret=secret)
+    variables.update(extra)
+    # the role needs no connection; the handover tasks below copy a file on this machine
+    return dict(name='rotate', hosts='localhost', gather_facts=False, connection='local',
+                vars=dict(ansible_python_interpreter=sys.executable), roles=[dict(role=ROLE, vars=variables)])
+
+
+def handover(tmp_path, fail=False):
+    path = tmp_path / ('handover-fail.yml' if fail else 'handover.yml')
+    tasks = [dict(name='Store the new secret', no_log=True, **{'ansible.builtin.copy': dict(
+        content='{{ rotate_client_secret_secret }}', dest=str(tmp_path / 'vault'), mode='0600')})]
+    if fail:
+        tasks.append(dict(name='The vault is read-only', **{'ansible.builtin.fail': dict(msg='vault refused')}))
+    path.write_text(json.dumps(tasks))
+    return str(path)
+
+
+def test_rotate_client_secret_role(emulator, ansible, tmp_path):
+    client_id, old = make_client(emulator, age_days=120)
+    secrets_file = tmp_path / 'secrets.json'
+    secrets_file.write_text(json.dumps(dict(s_old=old)))
+    vault = ['-e', '@%s' % secrets_file]
+    mark = emulator.last_seq()
+    check = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}'), check=True, diff=True, extra_args=vault)
+    assert check.rc == 0, check.output()
+    plan = check.task('Report the rotation that would follow')['msg']
+    assert 'would create a new secret' in plan and old[-4:] in plan and old not in check.stdout
+    assert writes(emulator, mark) == []
+
+    run = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}',
+                                     rotate_client_secret_handover=handover(tmp_path)),
+                      diff=True, extra_args=['-vvv'] + vault)
+    assert run.rc == 0, run.output()
+    new = (tmp_path / 'vault').read_text()
+    assert exchange(emulator, client_id, new) == 200 and exchange(emulator, client_id, old) == 401
+    assert [s.value for s in held(emulator, client_id).secrets] == [new]
+    facts = run.task("Set the role's facts")['ansible_facts']
+    assert facts['rotate_client_secret_rotated'] is True and facts['rotate_client_secret_deleted'] == [old[-4:]]
+    log = json.dumps(emulator.model.log)
+    for secret in (old, new):
+        assert secret not in run.stdout + run.stderr and secret not in log
+
+    mark = emulator.last_seq()
+    secrets_file.write_text(json.dumps(dict(s_old=new)))
+    again = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}'), extra_args=vault)
+    assert again.rc == 0 and again.recap()['localhost']['changed'] == 0, again.output()
+    assert writes(emulator, mark) == []
+
+
+def test_a_failed_handover_rolls_back(emulator, ansible, tmp_path):
+    client_id, old = make_client(emulator, age_days=120)
+    secrets_file = tmp_path / 'secrets.json'
+    secrets_file.write_text(json.dumps(dict(s_old=old)))
+    run = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}',
+                                     rotate_client_secret_handover=handover(tmp_path, fail=True)),
+                      extra_args=['-e', '@%s' % secrets_file])
+    assert run.rc != 0
+    message = run.task('Say that the rotation failed')['msg']
+    assert "failed at 'The vault is read-only': vault refused" in message
+    assert 'was deleted and the old one(s) kept' in message
+    assert [s.value for s in held(emulator, client_id).secrets] == [old]
+    assert exchange(emulator, client_id, old) == 200
+
+
+FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=5)
+
+
+def working_secret(emulator, client_id, candidates):
+    """Which of ``candidates`` the client accepts now (checked with fault injection off), or None."""
+    saved = emulator.config.fault_rate
+    emulator.config.update(dict(fault_rate=0.0))
+    try:
+        return next((c for c in candidates if c and exchange(emulator, client_id, c) == 200), None)
+    finally:
+        emulator.config.update(dict(fault_rate=saved))
+
+
+def test_rotation_under_faults_converges_and_never_leaves_a_client_without_a_secret(emulator, ansible, tmp_path):
+    """As a pipeline runs it: each run with the secret that works now; a failed run is run again."""
+    client_id, old = make_client(emulator, age_days=120)
+    emulator.faults(**FAULTS)
+    secrets_file = tmp_path / 'secrets.json'
+    play = role_play(emulator, client_id, '{{ s_old }}', rotate_client_secret_handover=handover(tmp_path),
+                     rotate_client_secret_retries=8)
+    for attempt in range(3):
+        stored = (tmp_path / 'vault').read_text() if (tmp_path / 'vault').exists() else None
+        usable = working_secret(emulator, client_id, [stored, old])
+        assert usable, 'the client was left without a working secret (attempt %d)' % attempt
+        secrets_file.write_text(json.dumps(dict(s_old=usable)))
+        run = ansible.run(play=play, extra_args=['-e', '@%s' % secrets_file])
+        if run.rc == 0:
+            break
+    assert run.rc == 0, run.output()
+    injected = emulator.model.faults_injected
+    emulator.faults()
+    secrets = held(emulator, client_id).secrets
+    assert len(secrets) == 1 and exchange(emulator, client_id, secrets[0].value) == 200
+    assert secrets[0].value == (tmp_path / 'vault').read_text()
+    assert injected > 0
