@@ -2,7 +2,7 @@
 
 Gates: pytest (unit + integration against the emulator), ansible-test sanity (from a
 temporary ansible_collections/qlikcloud/platform copy, no ignore file), ansible-lint
---profile production, antsibull-docs lint-collection-docs, antsibull-changelog lint,
+--profile production, antsibull-docs lint-collection-docs, antsibull-changelog lint (fragments and changelog.yaml),
 ansible-galaxy collection build + install, and ansible-doc of every module from the
 installed collection; then the ansible-core matrix (MATRIX): for each release, a venv of
 its own with only ansible-core and requests, the collection installed from its tarball,
@@ -134,6 +134,8 @@ def gate_docs(args, workdir):
 
 def gate_changelog(args, workdir):
     rc, dummy = _run([_tool('antsibull-changelog'), 'lint'])
+    if not rc:
+        rc, dummy = _run([_tool('antsibull-changelog'), 'lint-changelog-yaml', 'changelogs/changelog.yaml'])
     return rc, None
 
 
@@ -154,6 +156,7 @@ def gate_build(args, workdir):
     if leaked:
         print('build packs files it should not: %s' % leaked[:5])
         return 1, None
+
     def plugins(kind, directory):
         return [(kind, os.path.splitext(os.path.basename(p))[0])
                 for p in sorted(glob.glob(os.path.join(REPO, 'plugins', directory, '*.py'))) if '__init__' not in p]
@@ -162,12 +165,13 @@ def gate_build(args, workdir):
         ('role', name) for name in sorted(os.listdir(os.path.join(REPO, 'roles')))]
     expected = dict(module=('EXAMPLES:', 'RETURN VALUES:', 'OPTIONS'), inventory=('EXAMPLES:', 'OPTIONS'),
                     role=('ENTRY POINT: main', 'OPTIONS'))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed, ANSIBLE_NOCOLOR='1')
     for kind, name in documented:
         proc = subprocess.run([_tool('ansible-doc'), '-t', kind, 'qlikcloud.platform.' + name], env=env,
                               capture_output=True, text=True, check=False)
-        text = proc.stdout
-        missing = [part for part in expected[kind] if part not in text]
+        # ansible-doc marks names bold (ANSI, or *name* without colour) and writes "Options" for roles
+        text = re.sub(r'\x1b\[[0-9;]*m|\*', '', proc.stdout).upper()
+        missing = [part for part in expected[kind] if part.upper() not in text]
         if proc.returncode or missing:
             print('ansible-doc -t %s qlikcloud.platform.%s failed or is incomplete (missing %s):\n%s%s' % (
                 kind, name, missing, text[-2000:], proc.stderr[-2000:]))

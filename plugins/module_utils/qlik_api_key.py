@@ -61,7 +61,8 @@ def run(task):
             if task.diff:
                 result['diff'] = dict(before=dict(keys=[k['id'] for k in matching]), after=dict(keys=[]))
             if not task.check_mode:
-                result['changed'] = any([api.delete(k['id']) for k in matching])
+                deleted = [api.delete(k['id']) for k in matching]  # every key, no short-circuit
+                result['changed'] = any(deleted)
         result['api_keys'] = []
         return result
     newest = matching[0] if matching else None

@@ -20,7 +20,7 @@ description:
     O(allow_none=true) (refused before any write).
   - Qlik allows five secrets per client; a sixth is refused with a message that says what to delete.
   - A create whose answer is lost (the secret may exist, its value is lost) is settled by reading the
-    hints again: the orphan is deleted before the call is sent again.
+    hints again; the orphan is deleted before the call is sent again.
 author:
   - Qlik Cloud platform collection maintainers (@qlikcloud)
 extends_documentation_fragment:

@@ -40,8 +40,8 @@ class Inventory:
         return env
 
     def run(self, path, *args, env=None):
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i', path] + list(args or
-                                                                                                      ['--list'])
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-inventory'), '-i', path]
+        command += list(args or ['--list'])
         return subprocess.run(command, env=self.env(env), capture_output=True, text=True, timeout=600, check=False)
 
     def listed(self, path, env=None):

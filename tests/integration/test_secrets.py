@@ -24,6 +24,12 @@ def writes(emulator, since):
     return [(e['method'], e['path']) for e in emulator.requests(writes=True, since=since)]
 
 
+def keep_secret(tmp_path):
+    """A no_log task that stores the registered ``new.client_secret`` (what a pipeline does next)."""
+    copy = dict(content='{{ new.client_secret }}', dest=str(tmp_path / 'secret'), mode='0600')
+    return {'name': 'keep it', 'ansible.builtin.copy': copy, 'no_log': True}
+
+
 def make_client(emulator, name='pipeline', age_days=0, tenant=None):
     """An OAuth client made directly in the emulator, its first secret ``age_days`` old; returns (id, secret)."""
     tenant = tenant or emulator.source_tenant
@@ -73,8 +79,8 @@ def test_oauth_client_lifecycle(emulator, ansible):
     assert run.rc == 0, run.output()
     assert run.task('again')['changed'] is False and run.task('same')['changed'] is False
     assert run.task('by id')['changed'] is False
-    assert run.task('change')['patch'] == [dict(op='replace', path='/allowedScopes', value=['admin_classic',
-                                                                                           'user_default']),
+    scopes = ['admin_classic', 'user_default']
+    assert run.task('change')['patch'] == [dict(op='replace', path='/allowedScopes', value=scopes),
                                            dict(op='replace', path='/description', value='nightly exports')]
     assert 'cannot change' in run.task('app type')['msg']
     assert writes(emulator, mark) == [('PATCH', '%s/%s' % (CLIENTS, client.client_id))]
@@ -107,9 +113,7 @@ def test_secrets_rotate_prune_limit_and_revocation(emulator, ansible, tmp_path):
 
     run = ansible.run([task('rotate', dict(base, max_age='P90D'), module=SECRET, register='new'),
                        task('again', dict(base, max_age='P90D'), module=SECRET),
-                       dict(name='keep it', **{'ansible.builtin.copy': dict(
-                           content='{{ new.client_secret }}', dest=str(tmp_path / 'secret'), mode='0600')},
-                            no_log=True)])
+                       keep_secret(tmp_path)])
     assert run.rc == 0, run.output()
     assert run.task('rotate')['censored'] and run.task('again')['changed'] is False
     second = (tmp_path / 'secret').read_text()
@@ -151,9 +155,7 @@ def test_a_lost_create_answer_leaves_no_unknown_secret(emulator, ansible, tmp_pa
     client_id, first = make_client(emulator, age_days=100)
     run = ansible.run([task('rotate', dict(ansible.connection(), id=client_id, max_age='P30D'), module=SECRET,
                             register='new'),
-                       dict(name='keep it', **{'ansible.builtin.copy': dict(
-                           content='{{ new.client_secret }}', dest=str(tmp_path / 'secret'), mode='0600')},
-                            no_log=True)])
+                       keep_secret(tmp_path)])
     assert run.rc == 0, run.output()
     secrets = held(emulator, client_id).secrets
     assert len(secrets) == 2 and secrets[0].value == first  # the orphan was deleted, then one POST more
