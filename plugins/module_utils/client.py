@@ -491,6 +491,20 @@ class QlikClient:
     def delete(self, path, ok=(200, 204)):
         return self.request('DELETE', path, ok=ok, idempotent=True)
 
+    def remove(self, path):
+        """DELETE ``path``: True when it is gone because of this call, False when someone else deleted it first.
+
+        A 404 to our only attempt means "already gone"; a 404 to a retry whose earlier attempt may have
+        applied is our own deletion (its answer was lost), so the run reports the change it made.
+        """
+        try:
+            self.delete(path)
+        except QlikAPIError as exc:
+            if exc.not_found(path):
+                return exc.earlier_attempt_may_have_applied
+            raise
+        return True
+
     def request(self, method, path, body=None, params=None, ok=(200,), idempotent=None, headers=None):
         """Send one API call and return a Response whose status is in ``ok``.
 

@@ -239,20 +239,15 @@ class KeyProviders:
         return ops
 
     def delete(self, provider):
-        """DELETE a provider. Returns False when someone else deleted it first (404 to our only attempt);
-        a 404 to a retry whose first attempt may have been applied is our own deletion (True)."""
-        path = '%s/%s' % (BASE, provider['arnFingerPrint'])
+        """DELETE a provider (see QlikClient.remove); a 424 says why Qlik keeps it."""
         try:
-            self.client.delete(path, ok=(200, 204))
+            return self.client.remove('%s/%s' % (BASE, provider['arnFingerPrint']))
         except QlikAPIError as exc:
-            if exc.not_found(path):
-                return exc.earlier_attempt_may_have_applied
             if exc.status == 424:
                 raise QlikAPIError('%s (Qlik answered 424: %s)' % (self.why_in_use(provider), exc.message),
                                    status=424, method=exc.method, path=exc.path, errors=exc.errors,
                                    trace_id=exc.trace_id)
             raise
-        return True
 
     def why_in_use(self, provider, migration=None):
         """Why Qlik refuses to delete ``provider`` (424): the current key, or the target of a running migration."""

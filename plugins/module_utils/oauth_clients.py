@@ -99,14 +99,7 @@ class OAuthClients:
         return ops
 
     def delete(self, client_id):
-        path = '%s/%s' % (CLIENTS, client_id)
-        try:
-            self.client.delete(path, ok=(200, 204))
-        except QlikAPIError as exc:
-            if exc.not_found(path):
-                return exc.earlier_attempt_may_have_applied
-            raise
-        return True
+        return self.client.remove('%s/%s' % (CLIENTS, client_id))
 
     def create_secret(self, client_record):
         """A new secret: ``{clientSecret, hint, createdAt, ...}``.
@@ -145,14 +138,7 @@ class OAuthClients:
 
     def delete_secret(self, client_id, hint):
         """DELETE one secret; False when it was gone already (404 to our only attempt)."""
-        path = '%s/%s/client-secrets/%s' % (CLIENTS, client_id, hint)
-        try:
-            self.client.delete(path, ok=(200, 204))
-        except QlikAPIError as exc:
-            if exc.not_found(path):
-                return exc.earlier_attempt_may_have_applied
-            raise
-        return True
+        return self.client.remove('%s/%s/client-secrets/%s' % (CLIENTS, client_id, hint))
 
 
 class ApiKeys:
@@ -189,11 +175,4 @@ class ApiKeys:
         return self.client.write_once(post, drop_orphans)
 
     def delete(self, key_id):
-        path = '%s/%s' % (KEYS, key_id)
-        try:
-            self.client.delete(path, ok=(200, 204))
-        except QlikAPIError as exc:
-            if exc.not_found(path):
-                return exc.earlier_attempt_may_have_applied
-            raise
-        return True
+        return self.client.remove('%s/%s' % (KEYS, key_id))

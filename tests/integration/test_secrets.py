@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 import sys
 
 import pytest
 import requests
 
+from tests.integration.test_inventory import Inventory
 from tests.integration.test_key_provider import task
 
 CLIENT = 'qlikcloud.platform.qlik_oauth_client'
@@ -300,3 +304,47 @@ def test_rotation_under_faults_converges_and_never_leaves_a_client_without_a_sec
     assert len(secrets) == 1 and exchange(emulator, client_id, secrets[0].value) == 200
     assert secrets[0].value == (tmp_path / 'vault').read_text()
     assert injected > 0
+
+
+@pytest.mark.emulator(rate_limits=False)
+def test_the_rotation_example_over_a_tenant_inventory(emulator, ansible, tmp_path):
+    """examples/rotate_client_secret.yml on the hosts of the qlik_tenants inventory, which are never connected
+    to: the secret files are written on the controller, a re-run changes nothing, a forced rotation hands the
+    new secret over before the old one is deleted."""
+    tenants = [emulator.add_tenant(name='rot-%d' % number) for number in range(3)]
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    config = tmp_path / 'fleet.qlik_tenants.yml'
+    config.write_text('plugin: qlikcloud.platform.qlik_tenants\nfilters:\n  status: active\n')
+    env = Inventory(emulator, ansible, tmp_path).env(dict(QLIK_PIPELINE_SECRET_DIR=str(tmp_path)))
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(config),
+               os.path.join(repo, 'examples', 'rotate_client_secret.yml'), '--limit', 'rot-*']
+
+    def play(*extra):
+        proc = subprocess.run(command + list(extra), env=env, capture_output=True, text=True, timeout=600,
+                              check=False)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        return dict(re.findall(r'^(rot-\d)\s+: ok=\d+\s+changed=(\d+)', proc.stdout, re.M)), proc.stdout
+
+    def stored_and_held(tenant):
+        stored = (tmp_path / ('%s-pipeline.secret' % tenant.name)).read_text()
+        client = next(c for c in emulator.model.credentials.list_clients(tenant)
+                      if c.name == '%s-pipeline' % tenant.name)
+        return stored, client
+
+    first, dummy = play()
+    assert sorted(first) == ['rot-0', 'rot-1', 'rot-2'] and all(int(c) > 0 for c in first.values())
+    for tenant in tenants:
+        stored, client = stored_and_held(tenant)
+        assert len(client.secrets) == 1 and exchange(emulator, client.client_id, stored, tenant) == 200
+    mark = emulator.last_seq()
+    again, dummy = play()
+    assert set(again.values()) == {'0'} and writes(emulator, mark) == []
+    before = dict((t.name, stored_and_held(t)[0]) for t in tenants)
+    rotated, output = play('-e', 'max_age=0')
+    assert set(rotated.values()) != {'0'}
+    for tenant in tenants:
+        stored, client = stored_and_held(tenant)
+        assert stored != before[tenant.name] and len(client.secrets) == 1
+        assert exchange(emulator, client.client_id, stored, tenant) == 200
+        assert exchange(emulator, client.client_id, before[tenant.name], tenant) == 401
+        assert stored not in output and before[tenant.name] not in output

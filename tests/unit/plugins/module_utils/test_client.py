@@ -455,6 +455,27 @@ def test_idempotent_retry_after_a_lost_answer_is_flagged():
     assert info.value.status == 404 and info.value.earlier_attempt_may_have_applied is True
 
 
+@pytest.mark.parametrize('script, expected', [
+    ([(204, None)], True),  # deleted by this call
+    ([(404, {'errors': [{'code': 'X-4', 'title': 'No entry'}]})], False),  # someone else deleted it
+    ([requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('closed'))"),
+      (404, {'errors': [{'code': 'X-4', 'title': 'No entry'}]})], True),  # our first attempt applied
+])
+def test_remove_tells_our_deletion_from_someone_elses(script, expected):
+    session = FakeSession(*script)
+    client, dummy = make(session, [], access_token=STATIC)
+    assert client.remove('/api/v1/api-keys/k1') is expected
+    assert [c[0] for c in session.sequence()] == ['DELETE'] * len(script)
+
+
+def test_remove_raises_other_errors():
+    session = FakeSession((403, {'errors': [{'code': 'X-3', 'title': 'Forbidden'}]}))
+    client, dummy = make(session, [], access_token=STATIC)
+    with pytest.raises(QlikAPIError) as info:
+        client.remove('/api/v1/api-keys/k1')
+    assert info.value.status == 403
+
+
 def test_trace_id_reaches_the_message_and_the_result():
     body = {'errors': [{'code': 'TENANTS-8', 'title': 'Not found', 'status': '404'}],
             'traceId': '000000000000000079cf1ebeae103de1'}

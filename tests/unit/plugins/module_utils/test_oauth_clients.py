@@ -58,10 +58,11 @@ class FakeClient:
     def json(self, response, method, path, what):
         return response.json
 
-    def delete(self, path, ok=(200, 204)):
+    def remove(self, path):
         self.calls.append(('DELETE', path))
         hint = path.rsplit('/', 1)[1]
         self.secrets = [s for s in self.secrets if s['hint'] != hint]
+        return True
 
     def remember_secret(self, value, mask=True):
         self.calls.append(('remember', mask))
