@@ -23,6 +23,11 @@ description:
   - The configuration file's name ends in C(qlik_tenants.yml) or C(qlik_tenants.yaml).
   - Secrets (O(client_secret), O(encryption_client_secret), tokens) never appear in the inventory,
     its cache or its errors.
+  - A wrong configuration (a missing O(subscription_id), an unknown O(filters) key, a URL that is not
+    https) or a refusal of the Organization API (401, 403) is an error naming the option or the HTTP
+    status and Qlik's error, raised before any host is added. ansible-core reports an inventory source
+    that fails as a warning and goes on with an empty inventory; set E(ANSIBLE_INVENTORY_UNPARSED_FAILED=true)
+    (or C(unparsed_is_failed) in C(ansible.cfg)) so that a pipeline stops instead.
 author:
   - Qlik Cloud platform collection maintainers (@qlikcloud)
 requirements:
