@@ -1,7 +1,9 @@
 # qlikcloud.platform - the two commands a new user needs:
 #   make demo   run the main job (create a tenant, put it on a customer-managed key,
-#               re-run with no change, rotate the key) against the embedded emulator
-#   make test   every quality gate (pytest, ansible-test sanity, ansible-lint, docs, build)
+#               re-run with no change, rotate the key, rotate a pipeline client's secret)
+#               against the embedded emulator
+#   make test   every quality gate (pytest, ansible-test sanity, ansible-lint, docs, changelog,
+#               build, and the ansible-core 2.19/2.20/2.21 matrix)
 # Both create .venv/ and install requirements-dev.txt with pip; nothing else is assumed
 # beyond Python 3.11.
 
