@@ -139,16 +139,24 @@ def gate_changelog(args, workdir):
     return rc, None
 
 
+def _build_and_install(galaxy, out):
+    """``ansible-galaxy collection build`` into ``out``, then install the tarball into ``out``/collections.
+
+    Returns (tarball, collections path), or None when either step failed (its output is printed)."""
+    rc, dummy = _run([galaxy, 'collection', 'build', '--force', '--output-path', out])
+    tarball = glob.glob(os.path.join(out, 'qlikcloud-platform-*.tar.gz'))
+    if rc or not tarball:
+        return None
+    collections = os.path.join(out, 'collections')
+    rc, dummy = _run([galaxy, 'collection', 'install', '--force', '-p', collections, tarball[0]])
+    return None if rc else (tarball[0], collections)
+
+
 def gate_build(args, workdir):
-    out = os.path.join(workdir, 'build')
-    rc, dummy = _run([_tool('ansible-galaxy'), 'collection', 'build', '--force', '--output-path', out])
-    if rc:
-        return rc, None
-    tarball = glob.glob(os.path.join(out, 'qlikcloud-platform-*.tar.gz'))[0]
-    installed = os.path.join(workdir, 'installed')
-    rc, dummy = _run([_tool('ansible-galaxy'), 'collection', 'install', '--force', '-p', installed, tarball])
-    if rc:
-        return rc, None
+    built = _build_and_install(_tool('ansible-galaxy'), os.path.join(workdir, 'build'))
+    if built is None:
+        return 1, None
+    tarball, installed = built
     listing = subprocess.run(['tar', 'tzf', tarball], capture_output=True, text=True, check=True).stdout
     leaked = [n for n in listing.splitlines()
               if re.search(r'(^|/)(tests/(emulator|harness|integration|unit)|\.venv|\.ansible|bench)/', n)
@@ -276,18 +284,11 @@ def gate_matrix(args, workdir):
                                       capture_output=True, text=True, check=True).stdout.strip()
         print('%s: %s, ansible-core %s' % (label, python, core_version), flush=True)
         out = os.path.join(workdir, 'matrix-' + core)
-        rc, dummy = _run([os.path.join(bin_dir, 'ansible-galaxy'), 'collection', 'build', '--force',
-                          '--output-path', out])
-        tarball = glob.glob(os.path.join(out, 'qlikcloud-platform-*.tar.gz'))
-        if rc or not tarball:
-            failed.append(label + ' (build)')
+        built = _build_and_install(os.path.join(bin_dir, 'ansible-galaxy'), out)
+        if built is None:
+            failed.append(label + ' (build and install)')
             continue
-        collections = os.path.join(out, 'collections')
-        rc, dummy = _run([os.path.join(bin_dir, 'ansible-galaxy'), 'collection', 'install', '--force', '-p',
-                          collections, tarball[0]])
-        if rc:
-            failed.append(label + ' (install)')
-            continue
+        collections = built[1]
         if (version, core) != MATRIX[0]:  # the sanity gate covers the first entry with the dev venv
             ansible_test = glob.glob(os.path.join(venv, 'lib', 'python*', 'site-packages', 'ansible_test'))[0]
             _install_pip_bootstrap(ansible_test)

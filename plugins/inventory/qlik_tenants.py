@@ -183,7 +183,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        options = self._checked_options()
+        options, organization = self._checked_options()
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
@@ -194,14 +194,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 update_cache = True
         if tenants is None:
-            tenants = self._read(options)
+            tenants = self._read(options, organization)
         if update_cache:
             self._cache[cache_key] = tenants
         self._populate(tenants)
 
     # ------------------------------------------------------------------ options
     def _checked_options(self):
-        """Every check that needs no request (AnsibleParserError naming the option)."""
+        """Every check that needs no request (AnsibleParserError naming the option); the options and the
+        Organization API client."""
         if client_mod.requests is None:
             raise AnsibleParserError("the qlik_tenants inventory needs the Python library 'requests' on the "
                                      "Ansible controller: pip install 'requests>=2.31'")
@@ -229,22 +230,27 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not options['concurrency'] or options['concurrency'] < 1:
             raise AnsibleParserError('qlik_tenants: concurrency must be 1 or more, got %r' % options['concurrency'])
         try:
-            self._organization_client(options)  # URL, credentials, timeout and retries checked, nothing sent
+            organization = self._organization_client(options)  # URL, credentials, timeout, retries; nothing sent
         except ValueError as exc:
             raise AnsibleParserError('qlik_tenants: %s' % exc)
-        return options
+        return options, organization
+
+    @staticmethod
+    def _client(options, url_option, **params):
+        """A QlikClient with the TLS, timeout and retry options of the inventory and ``params``."""
+        params.update((name, options[name]) for name in CONNECTION)
+        return QlikClient(params, url_option=url_option)
 
     def _organization_client(self, options):
-        params = dict((name, options[name]) for name in CONNECTION)
-        params.update(organization_url=options['organization_url'], access_token=options['access_token'],
-                      client_id=None if options['access_token'] else options['client_id'],
-                      client_secret=None if options['access_token'] else options['client_secret'])
-        return QlikClient(params, url_option='organization_url')
+        token = options['access_token']
+        return self._client(options, 'organization_url', organization_url=options['organization_url'],
+                            access_token=token, client_id=None if token else options['client_id'],
+                            client_secret=None if token else options['client_secret'])
 
     # --------------------------------------------------------------------- reads
-    def _read(self, options):
+    def _read(self, options, organization):
         """The tenants as the Organization API describes them, with their encryption state when asked."""
-        api = tenants_api.Tenants(None, self._organization_client(options), options['subscription_id'])
+        api = tenants_api.Tenants(None, organization, options['subscription_id'])
         filters = options['filters'] or {}
         try:
             records = api.search(name=filters.get('name'), status=filters.get('status'), region=filters.get('region'))
@@ -269,13 +275,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _encryption(self, tenant, options):
         """qlik_key_provider and qlik_key_migration of one tenant, or qlik_error (never an exception)."""
-        params = dict((name, options[name]) for name in CONNECTION)
-        params.update(tenant_url=tenant['qlik_tenant_url'], access_token=None,
-                      client_id=options['encryption_client_id'] or options['client_id'],
-                      client_secret=options['encryption_client_secret'] or options['client_secret'])
         try:
-            api = encryption_api.KeyProviders(QlikClient(params))
-            current = next((p for p in api.list(include_default=True) if p['current']), {})
+            api = encryption_api.KeyProviders(self._client(
+                options, 'tenant_url', tenant_url=tenant['qlik_tenant_url'], access_token=None,
+                client_id=options['encryption_client_id'] or options['client_id'],
+                client_secret=options['encryption_client_secret'] or options['client_secret']))
+            current = encryption_api.current_provider(api.list(include_default=True))
             migration = api.migration() or {}
         except (QlikAPIError, ValueError) as exc:
             message = exc.message if isinstance(exc, QlikAPIError) else str(exc)

@@ -20,9 +20,8 @@ import re
 import ssl
 import time
 import traceback
-import urllib.request
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -62,23 +61,6 @@ class _SharedContextAdapter(HTTPAdapter):
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         proxy_kwargs['ssl_context'] = self._ssl_context
         return super().proxy_manager_for(proxy, **proxy_kwargs)
-
-
-def _env(name):
-    return os.environ.get(name.lower()) or os.environ.get(name.upper())
-
-
-def _proxies_for(host):
-    """requests' proxies for ``https://host``: HTTPS_PROXY (else ALL_PROXY) unless NO_PROXY names the host.
-
-    urllib decides NO_PROXY as requests does; only the two or three variables that matter are read,
-    where requests reads the whole environment on every call.
-    """
-    proxy = _env('https_proxy') or _env('all_proxy')
-    no_proxy = _env('no_proxy')
-    if not proxy or (no_proxy and urllib.request.proxy_bypass_environment(host, {'no': no_proxy})):
-        return {}
-    return {'https': proxy}
 
 
 _SSL_CONTEXTS = {}
@@ -411,7 +393,7 @@ class QlikClient:
             # The environment is read once here, not on every request (requests scans all of it twice a
             # call): the proxy for this host and, above, the CA bundle.
             session.trust_env = False
-            session.proxies = _proxies_for(self.host)
+            session.proxies = requests.utils.get_environ_proxies(self.base_url)
             if self.verify is not False:
                 session.mount('https://', _SharedContextAdapter(
                     _ssl_context(None if self.verify is True else self.verify)))
@@ -533,6 +515,27 @@ class QlikClient:
                 method, path, self.host, response.status, what, describe_text_body(response)),
                 status=response.status, method=method, path=path)
         return response.json
+
+    def get_all(self, path, what, params=None):
+        """Every item of a paged list (``{"data": [...], "links": {"next": {"href": ...}}}``), 100 a page.
+
+        The cursor is taken from the link's query as the API gave it (decoded once, and encoded once again
+        by requests); an answer that is not such a page is an error, never an empty list.
+        """
+        params = dict(params or {}, limit=100)
+        items = []
+        while True:
+            response = self.get(path, params=params)
+            body = self.json(response, 'GET', path, what)
+            if not isinstance(body, dict) or not isinstance(body.get('data'), list):
+                raise QlikAPIError('GET %s on %s answered with something that is not a list of %s' % (
+                    path, self.host, what), status=response.status, method='GET', path=path)
+            items.extend(body['data'])
+            following = ((body.get('links') or {}).get('next') or {}).get('href')
+            cursor = parse_qs(urlsplit(following).query).get('next') if following else None
+            if not cursor:
+                return items
+            params = dict(params, next=cursor[0])
 
     def write_once(self, write, recheck):
         """Run a non-idempotent ``write()``; when it may have applied without an answer,

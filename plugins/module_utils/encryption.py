@@ -115,6 +115,11 @@ def is_qlik_provider(provider):
     return bool(provider) and (provider.get('arn') == QLIK_ARN or provider.get('keyprovider') == 'Qlik')
 
 
+def current_provider(providers):
+    """The provider whose key the tenant uses now (from a list with the default one), or {}."""
+    return next((p for p in providers if p['current']), {})
+
+
 def normalize_provider(provider):
     """The provider as the API gave it, with ``current`` an explicit boolean and ``description`` a string.
 

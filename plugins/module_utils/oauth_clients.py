@@ -9,8 +9,6 @@ secret's ``hint`` and a key's metadata are readable. A client has at most five s
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 from ansible_collections.qlikcloud.platform.plugins.module_utils import durations
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 
@@ -21,24 +19,6 @@ MAX_SECRETS = 5
 CLIENT_FIELDS = dict(name='clientName', description='description', grant_types='allowedGrantTypes',
                      scopes='allowedScopes', redirect_uris='redirectUris', allowed_origins='allowedOrigins')
 LIST_FIELDS = ('allowedGrantTypes', 'allowedScopes', 'redirectUris', 'allowedOrigins')
-
-
-def _pages(client, path, what, params=None):
-    """Every item of a paged list answer (``data`` and ``links.next``)."""
-    params = dict(params or {}, limit=100)
-    items = []
-    while True:
-        response = client.get(path, params=params)
-        body = client.json(response, 'GET', path, what)
-        if not isinstance(body, dict) or not isinstance(body.get('data'), list):
-            raise QlikAPIError('GET %s on %s answered with something that is not a list of %s' % (
-                path, client.host, what), status=response.status, method='GET', path=path)
-        items.extend(body['data'])
-        following = ((body.get('links') or {}).get('next') or {}).get('href')
-        cursor = parse_qs(urlsplit(following).query).get('next') if following else None
-        if not cursor:
-            return items
-        params = dict(params, next=cursor[0])
 
 
 def newest_first(client_record):
@@ -73,7 +53,7 @@ class OAuthClients:
         self.client = client
 
     def list(self):
-        return _pages(self.client, CLIENTS, 'OAuth clients')
+        return self.client.get_all(CLIENTS, 'OAuth clients')
 
     def find(self, client_id=None, name=None):
         """The client with ``client_id``, else the one named ``name`` (a name held by two is an error), or None."""
@@ -148,7 +128,7 @@ class ApiKeys:
         self.client = client
 
     def list(self, status=None):
-        return _pages(self.client, KEYS, 'API keys', params=dict(status=status) if status else None)
+        return self.client.get_all(KEYS, 'API keys', params=dict(status=status) if status else None)
 
     def create(self, description, expiry=None):
         """POST a key; returns it with its ``token`` (shown once). A lost answer leaves a key whose token is

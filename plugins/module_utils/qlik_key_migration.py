@@ -94,7 +94,7 @@ class Converge:
         """Read every provider; return (target, current). In check mode the target may be None: a key
         that an earlier task of the play would register."""
         self.providers = self.api.list(include_default=True)
-        current = next((p for p in self.providers if p['current']), {})
+        current = encryption.current_provider(self.providers)
         if self.params['qlik_managed']:
             target = next((p for p in self.providers if encryption.is_qlik_provider(p)), None)
             if target is None:

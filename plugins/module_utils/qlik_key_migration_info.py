@@ -14,6 +14,6 @@ SPEC = dict(argument_spec=connection_argument_spec())
 def run(task):
     api = encryption.KeyProviders(task.client())
     migration = api.migration() or {}
-    current = next((p for p in api.list(include_default=True) if p['current']), {})
+    current = encryption.current_provider(api.list(include_default=True))
     return dict(changed=False, migration=migration, running=encryption.migration_running(migration),
                 current_key_provider=current)

@@ -49,7 +49,7 @@ def run(task):
     # one read of every provider, the default one included: it says which key is current, and a
     # fingerprint of the default provider is refused rather than "not found"
     providers = api.list(include_default=True)
-    current_key = next((p for p in providers if p['current']), {})
+    current_key = encryption.current_provider(providers)
     current = _find(providers, params['arn'], params['fingerprint'])
     if current is not None and encryption.is_qlik_provider(current):
         if state == 'absent':

@@ -17,7 +17,7 @@ def run(task):
     encryption.check_target(params, allow_qlik_arn=True)
     client = task.client()
     providers = encryption.KeyProviders(client).list(include_default=True)
-    current = next((p for p in providers if p['current']), {})
+    current = encryption.current_provider(providers)
     selected = [p for p in providers
                 if (params['arn'] is None or p.get('arn') == params['arn'])
                 and (params['fingerprint'] is None or p.get('arnFingerPrint') == params['fingerprint'])

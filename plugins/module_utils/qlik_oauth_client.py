@@ -56,11 +56,10 @@ def run(task):
     grant_types = params['grant_types']
     if grant_types is None and current is None and params['app_type'] == 'web':
         grant_types = ['client_credentials']
-    desired = dict(clientName=params['name'], description=params['description'])
-    for option, field in (('grant_types', 'allowedGrantTypes'), ('scopes', 'allowedScopes'),
-                          ('redirect_uris', 'redirectUris'), ('allowed_origins', 'allowedOrigins')):
+    desired = {}
+    for option, field in oauth_clients.CLIENT_FIELDS.items():
         value = grant_types if option == 'grant_types' else params[option]
-        desired[field] = sorted(value) if value is not None else None
+        desired[field] = sorted(value) if value is not None and field in oauth_clients.LIST_FIELDS else value
     created = {}
     hints = [s.get('hint') for s in (current or {}).get('clientSecrets') or []]
 

@@ -80,8 +80,7 @@ def run(task):
         made = api.create_secret(record)
         task.censor = True
         result.update(client_secret=made['clientSecret'], hint=made.get('hint'),
-                      secrets=[dict(hint=made.get('hint'), createdAt=made.get('createdAt'),
-                                    createdBy=made.get('createdBy'))] + result['secrets'])
+                      secrets=_shown([made]) + result['secrets'])
         return result
 
     if params['hint'] is not None:

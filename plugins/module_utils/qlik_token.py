@@ -8,9 +8,6 @@ from __future__ import annotations
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import connection_argument_spec
 
 SPEC = dict(argument_spec=connection_argument_spec(), required_together=[('client_id', 'client_secret')])
-# the result is a secret as a whole: the action door censors what Ansible shows of it (as no_log does),
-# while the registered result keeps the token for later tasks
-CENSORED = True
 
 
 def run(task):
@@ -19,4 +16,7 @@ def run(task):
         raise ValueError('client_id and client_secret (or QLIK_CLIENT_ID / QLIK_CLIENT_SECRET) are required')
     client = task.client(dict(params, access_token=None), mask_tokens=False)
     token = client.exchange_token()
+    # the result is a secret as a whole: the action door censors what Ansible shows of it (as no_log does),
+    # while the registered result keeps the token for later tasks
+    task.censor = True
     return dict(changed=False, tenant_url=client.base_url, **token)

@@ -8,7 +8,6 @@ Organization API on the console, which is the only way to find a tenant by name 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -164,21 +163,7 @@ class Tenants:
         for attribute, value in (('name', name), ('hostnames', hostname), ('status', status), ('regionCode', region)):
             if value:
                 terms.append('%s eq %s' % (attribute, _scim_string(value)))
-        params = dict(filter=' and '.join(terms), limit=100)
-        found = []
-        while True:
-            response = self.organization.get(ORG_TENANTS, params=params)
-            body = self.organization.json(response, 'GET', ORG_TENANTS, 'a page of tenants') or {}
-            if not isinstance(body, dict):
-                raise QlikAPIError('GET %s on %s answered with something that is not a page of tenants' % (
-                    ORG_TENANTS, self.organization.host), status=response.status, method='GET', path=ORG_TENANTS)
-            found.extend(body.get('data') or [])
-            following = ((body.get('links') or {}).get('next') or {}).get('href')
-            # the cursor as the console gave it: decoded from the link's query, re-encoded once by requests
-            cursor = parse_qs(urlsplit(following).query).get('next') if following else None
-            if not cursor:
-                return found
-            params = dict(params, next=cursor[0])
+        return self.organization.get_all(ORG_TENANTS, 'tenants', params=dict(filter=' and '.join(terms)))
 
     def find(self, name=None, hostname=None):
         """The one tenant with ``name`` (else ``hostname``), as the Tenants API describes it, or None."""

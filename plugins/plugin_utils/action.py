@@ -93,7 +93,7 @@ class QlikAction(ActionBase):
             outcome['warnings'] = task.warnings
         result.update(outcome)
         result = remove_values(result, secrets)
-        if (task.censor or getattr(self.logic, 'CENSORED', False)) and not result.get('failed'):
+        if task.censor and not result.get('failed'):
             result['_ansible_no_log'] = True  # shown as with no_log; the registered result keeps it
         return result
 

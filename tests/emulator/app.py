@@ -93,9 +93,12 @@ def create_app(model):
         return tenant
 
     def authenticated_tenant():
+        return authenticated_caller()[0]
+
+    def authenticated_caller():
+        """(the tenant of this host, who calls: the OAuth client or API key user the token belongs to)."""
         tenant = tenant_here()
-        model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
-        return tenant
+        return tenant, model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
 
     def no_content(status=204):
         """An answer without a body, and so without a Content-Type (RFC 9110)."""
@@ -227,8 +230,7 @@ def create_app(model):
 
     @app.get('/api/v1/users/me')
     def users_me():
-        tenant = tenant_here()
-        client = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        tenant, client = authenticated_caller()
         return jsonify(dict(
             id='bot-' + tenant.id[:12], tenantId=tenant.id, clientId=client, status='active',
             subject='qlikbot\\%s' % client, name='OAuth client %s' % client, roles=['TenantAdmin'],
@@ -240,34 +242,40 @@ def create_app(model):
     # ------------------------------------------------------ OAuth clients, API keys
     credentials = model.credentials
 
-    def page(items, render):
-        """A page of ``items`` as Qlik's list answers: ``data`` and ``links`` (``limit``, ``next`` cursor)."""
+    def paged(records, size, key='id', to_cursor=str, from_cursor=str):
+        """One page of ``records`` as Qlik's list answers: ``data`` and ``links``, the next page's cursor (after
+        the page's last ``key``) in ``links.next.href``; an unknown cursor gives an empty page."""
+        ids = [r[key] for r in records]
+        start = 0
+        if request.args.get('next'):
+            after = from_cursor(request.args['next'])
+            start = ids.index(after) + 1 if after in ids else len(ids)
+        chosen = records[start:start + size]
+        links = dict(self=dict(href=request.url))
+        if chosen and start + len(chosen) < len(records):
+            args = request.args.to_dict()
+            args['next'] = to_cursor(chosen[-1][key])
+            links['next'] = dict(href='%s%s?%s' % (base_url(), request.path, urlencode(args)))
+        return dict(data=chosen, links=links)
+
+    def page(records, key='id'):
+        """A page of OAuth clients or API keys for the ``limit`` asked (1 to 100, default 20)."""
         try:
             limit = int(request.args.get('limit', 20))
         except ValueError:
             raise ApiError(400, 'HTTP-400', 'Bad Request', 'limit must be a number.')
-        after = request.args.get('next')
-        ids = [getattr(item, 'client_id', None) or item.id for item in items]
-        start = ids.index(after) + 1 if after in ids else 0
-        chosen = items[start:start + max(1, min(limit, 100))]
-        links = dict(self=dict(href=request.url))
-        if start + len(chosen) < len(items):
-            args = request.args.to_dict()
-            args['next'] = ids[start + len(chosen) - 1]
-            links['next'] = dict(href='%s%s?%s' % (base_url(), request.path, urlencode(args)))
-        return jsonify(dict(data=[render(item) for item in chosen], links=links))
+        return jsonify(paged(records, max(1, min(limit, 100)), key))
 
     @app.get('/api/v1/oauth-clients')
     def list_oauth_clients():
         tenant = authenticated_tenant()
         terms = _parse_scim(request.args.get('filter', ''))
-        clients = [c for c in credentials.list_clients(tenant) if _scim_match(c.render(), terms)]
-        return page(clients, lambda c: c.render())
+        clients = [c.render() for c in credentials.list_clients(tenant)]
+        return page([c for c in clients if _scim_match(c, terms)], key='clientId')
 
     @app.post('/api/v1/oauth-clients')
     def create_oauth_client():
-        tenant = authenticated_tenant()
-        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        tenant, caller = authenticated_caller()
         client, secret = credentials.create_client(tenant, _json_body(), caller)
         body = client.render()
         if secret is not None:
@@ -293,8 +301,7 @@ def create_app(model):
 
     @app.post('/api/v1/oauth-clients/<client_id>/client-secrets')
     def create_client_secret(client_id):
-        tenant = authenticated_tenant()
-        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        tenant, caller = authenticated_caller()
         return jsonify(credentials.create_secret(tenant, client_id, caller)), 201
 
     @app.delete('/api/v1/oauth-clients/<client_id>/client-secrets/<hint>')
@@ -306,16 +313,12 @@ def create_app(model):
     @app.get('/api/v1/api-keys')
     def list_api_keys():
         tenant = authenticated_tenant()
-        keys = credentials.list_keys(tenant)
         status = request.args.get('status')
-        if status:
-            keys = [k for k in keys if k.status == status]
-        return page(keys, lambda k: k.render())
+        return page([k.render() for k in credentials.list_keys(tenant) if not status or k.status == status])
 
     @app.post('/api/v1/api-keys')
     def create_api_key():
-        tenant = authenticated_tenant()
-        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        tenant, caller = authenticated_caller()
         key = credentials.create_key(tenant, _json_body(), caller)
         return jsonify(dict(key.render(), token=key.token)), 201
 
@@ -332,8 +335,7 @@ def create_app(model):
 
     @app.delete('/api/v1/api-keys/<key_id>')
     def delete_api_key(key_id):
-        tenant = authenticated_tenant()
-        caller = model.authenticate(host().netloc, request.headers.get('Authorization'), tenant)
+        tenant, caller = authenticated_caller()
         credentials.delete_key(tenant, key_id, caller)
         return no_content()
 
@@ -415,19 +417,9 @@ def create_app(model):
         with model.lock:
             records = [model.render_org_tenant(t, base_url()) for t in model.tenants.values()]
         matching = [r for r in records if _scim_match(r, terms)]
-        after = request.args.get('next')
-        if after:
-            after = _from_cursor(after, model.config.org_cursor)
-            ids = [r['id'] for r in matching]
-            matching = matching[ids.index(after) + 1:] if after in ids else []
-        size = min(limit, model.config.org_max_page)
-        page = matching[:size]
-        links = dict(self=dict(href=request.url))
-        if len(matching) > size and page:
-            args = request.args.to_dict()
-            args['next'] = _to_cursor(page[-1]['id'], model.config.org_cursor)
-            links['next'] = dict(href='%s/api/core/tenants?%s' % (base_url(), urlencode(args)))
-        body = dict(data=page, links=links)
+        body = paged(matching, min(limit, model.config.org_max_page),
+                     to_cursor=lambda i: _to_cursor(i, model.config.org_cursor),
+                     from_cursor=lambda c: _from_cursor(c, model.config.org_cursor))
         if request.args.get('totalResults') == 'true':
             body['totalResults'] = len(matching)
         return jsonify(body)

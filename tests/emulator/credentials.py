@@ -20,6 +20,7 @@ DURATION = re.compile(r'^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d
 
 
 def iso(epoch):
+    """Qlik's timestamp form (``2026-11-23T10:00:00.000Z``) of ``epoch``."""
     return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(epoch)) + '.%03dZ' % int((epoch % 1) * 1000)
 
 

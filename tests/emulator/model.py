@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 
-from .credentials import Credentials
+from .credentials import Credentials, iso
 
 NEVER = '0001-01-01T00:00:00Z'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
@@ -48,8 +48,7 @@ AUTO_ASSIGN_FLAGS = ('autoAssignCreateSharedSpacesRoleToProfessionals',
 
 
 def now_iso(epoch=None):
-    epoch = time.time() if epoch is None else epoch
-    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(epoch)) + '.%03dZ' % int((epoch % 1) * 1000)
+    return iso(time.time() if epoch is None else epoch)
 
 
 def _rand_id(n=32):

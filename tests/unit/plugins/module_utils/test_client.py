@@ -296,7 +296,7 @@ def test_a_real_session_reads_the_environment_once(monkeypatch, tmp_path):
     monkeypatch.setenv('NO_PROXY', 'internal.example')
     client = QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, ca_path=str(bundle)))
     assert client.session.trust_env is False
-    assert client.session.proxies == {'https': 'http://proxy.example:3128'}
+    assert client.session.proxies['https'] == 'http://proxy.example:3128'
     adapter = client.session.get_adapter('https://acme.eu.qlikcloud.com/')
     assert adapter._ssl_context is client_mod._ssl_context(str(bundle))  # pylint: disable=protected-access
     bypassed = QlikClient(dict(tenant_url='tenant.internal.example', access_token=STATIC))

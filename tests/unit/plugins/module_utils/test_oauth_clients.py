@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import durations, oauth_clients
-from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError, Response
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError, QlikClient, Response
 
 
 def test_secrets_newest_first_with_their_age(monkeypatch):
@@ -57,6 +57,8 @@ class FakeClient:
 
     def json(self, response, method, path, what):
         return response.json
+
+    get_all = QlikClient.get_all  # the real paging, over this fake's get and json
 
     def remove(self, path):
         self.calls.append(('DELETE', path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import tenants
-from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError, Response
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError, QlikClient, Response
 
 
 class FakeClient:
@@ -30,6 +30,8 @@ class FakeClient:
     def json(self, response, method, path, what):
         return response.json
 
+    get_all = QlikClient.get_all  # the real paging, over this fake's get and json
+
     def write_once(self, write, recheck):
         try:
             return write()
@@ -52,6 +54,14 @@ def test_paging_follows_the_cursor_once_decoded():
     assert [t['id'] for t in found] == ['a', 'b']
     assert client.calls[0][2] == dict(filter='subscriptionId eq "sub-1" and name eq "acme"', limit=100)
     assert client.calls[1][2]['next'] == cursor  # requests encodes it once
+
+
+@pytest.mark.parametrize('body', [{}, {'errors': [{'code': 'X', 'title': 'Forbidden'}]}, [], None])
+def test_a_page_without_a_data_list_is_an_error_not_no_tenant(body):
+    client = FakeClient(pages=[body])
+    with pytest.raises(QlikAPIError) as info:
+        tenants.Tenants(None, client, 'sub-1').search(name='acme')
+    assert 'answered with something that is not a list of tenants' in info.value.message
 
 
 def test_scim_strings_are_quoted():
