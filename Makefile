@@ -32,7 +32,7 @@ demo: $(STAMP)
 reliability: $(STAMP)
 	$(VENV)/bin/python -m pytest -p no:cacheprovider tests/integration/test_reliability.py tests/integration/test_hostile.py --long -v
 
-# benchmarks (about a quarter of an hour, on an otherwise idle machine): rewrites bench/RESULTS.md
+# benchmarks (about half an hour on an otherwise idle 2-CPU machine): rewrites bench/RESULTS.md
 bench: $(STAMP)
 	$(VENV)/bin/python bench/run.py
 

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_migration_info as logic
+from ansible_collections.qlikcloud.platform.plugins.modules import qlik_key_migration_info as module
 from ansible_collections.qlikcloud.platform.plugins.plugin_utils.action import QlikAction
 
 
 class ActionModule(QlikAction):
-    logic = logic
+    module = module

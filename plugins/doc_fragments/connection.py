@@ -9,7 +9,9 @@ class ModuleDocFragment:
     """Connection options shared by every qlikcloud.platform module.
 
     ``qlikcloud.platform.connection``: credentials, TLS, timeout and retries (every module);
-    ``qlikcloud.platform.connection.tenant_url``: the tenant_url option (modules that talk to a tenant).
+    ``qlikcloud.platform.connection.tenant_url``: the tenant_url option (modules that talk to a tenant);
+    ``qlikcloud.platform.connection.plugin``: TLS, timeout and retries of the inventory plugin, which reads
+    them from its configuration file or the environment (plugin options take ``env:``, module options cannot).
     """
 
     DOCUMENTATION = r'''
@@ -78,4 +80,33 @@ options:
         or just the host name V(acme.eu.qlikcloud.com) (https is assumed).
       - If not set, the value of the E(QLIK_TENANT_URL) environment variable is used.
     type: str
+'''
+
+    PLUGIN = r'''
+options:
+  validate_certs:
+    description: Verify the servers' TLS certificates. Only set to V(false) on a trusted network.
+    type: bool
+    default: true
+    env:
+      - name: QLIK_VALIDATE_CERTS
+  ca_path:
+    description: A PEM file with the CA certificate(s) to trust instead of the default bundle.
+    type: path
+    env:
+      - name: QLIK_CA_PATH
+  timeout:
+    description: Seconds to wait for each HTTP request.
+    type: float
+    default: 30
+    env:
+      - name: QLIK_TIMEOUT
+  retries:
+    description: Retries after HTTP 429 (honouring C(Retry-After)), 5xx and connection errors.
+    type: int
+    default: 5
+    env:
+      - name: QLIK_RETRIES
+requirements:
+  - requests >= 2.31
 '''

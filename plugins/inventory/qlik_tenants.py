@@ -30,9 +30,8 @@ description:
     (or C(unparsed_is_failed) in C(ansible.cfg)) so that a pipeline stops instead.
 author:
   - Qlik Cloud platform collection maintainers (@qlikcloud)
-requirements:
-  - requests >= 2.31
 extends_documentation_fragment:
+  - qlikcloud.platform.connection.plugin
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -99,29 +98,6 @@ options:
     description: How many tenants are read at a time with O(encryption).
     type: int
     default: 10
-  validate_certs:
-    description: Verify the TLS certificates.
-    type: bool
-    default: true
-    env:
-      - name: QLIK_VALIDATE_CERTS
-  ca_path:
-    description: A PEM file with the CA certificate(s) to trust instead of the default bundle.
-    type: path
-    env:
-      - name: QLIK_CA_PATH
-  timeout:
-    description: Seconds to wait for each HTTP request.
-    type: float
-    default: 30
-    env:
-      - name: QLIK_TIMEOUT
-  retries:
-    description: Retries after HTTP 429 (honouring C(Retry-After)), 5xx and connection errors.
-    type: int
-    default: 5
-    env:
-      - name: QLIK_RETRIES
 notes:
   - Requests per run, not cached - the pages of the tenant list (100 tenants a page) and one token
     exchange for the console; with O(encryption), per active tenant one token exchange, one list of

@@ -5,9 +5,9 @@
 
 Everything about talking to Qlik Cloud lives here: URL handling, the OAuth
 client-credentials exchange, TLS verification, retries (429 with Retry-After,
-502/503/504 and connection errors with exponential backoff and jitter), the
-rule that a non-idempotent POST is never blindly re-sent, and error messages
-that name the call and Qlik's error codes but never a secret.
+500/502/503/504 and connection errors with exponential backoff and jitter), the
+rule that a non-idempotent POST is never blindly re-sent, paging, and error
+messages that name the call and Qlik's error codes but never a secret.
 """
 
 from __future__ import annotations
@@ -81,26 +81,16 @@ def _ssl_context(ca_path):
 if requests is not None:
     _ssl_context(None)  # made before ansible-playbook forks its workers (see _SharedContextAdapter)
 
-RETRYABLE_STATUS = frozenset((502, 503, 504))
+# answers after which an idempotent call is sent again (a non-idempotent one is reported as "may have applied")
+RETRIED_STATUS = frozenset((500, 502, 503, 504))
 MAX_RETRY_AFTER = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 REDACTED = '********'
 
 
-def connection_argument_spec(url_option='tenant_url'):
-    """The argument spec shared by every module (documented in the connection doc fragment).
-
-    ``url_option=None`` leaves out ``tenant_url`` for modules that talk to another host.
-    """
-    spec = credentials_argument_spec()
-    if url_option == 'tenant_url':
-        spec['tenant_url'] = dict(type='str', fallback=(env_fallback, ['QLIK_TENANT_URL']))
-    return spec
-
-
 def credentials_argument_spec():
-    """Credentials, TLS and retry options (documented in the connection.credentials doc fragment)."""
+    """Credentials, TLS, timeout and retry options of every module (doc fragment ``qlikcloud.platform.connection``)."""
     return dict(
         access_token=dict(type='str', no_log=True, fallback=(env_fallback, ['QLIK_ACCESS_TOKEN'])),
         client_id=dict(type='str', fallback=(env_fallback, ['QLIK_CLIENT_ID'])),
@@ -110,6 +100,12 @@ def credentials_argument_spec():
         timeout=dict(type='float', default=30.0, fallback=(env_fallback, ['QLIK_TIMEOUT'])),
         retries=dict(type='int', default=5, fallback=(env_fallback, ['QLIK_RETRIES'])),
     )
+
+
+def tenant_argument_spec():
+    """The credentials options and ``tenant_url``: modules that talk to one tenant (doc fragments
+    ``qlikcloud.platform.connection`` and ``qlikcloud.platform.connection.tenant_url``)."""
+    return dict(credentials_argument_spec(), tenant_url=dict(type='str', fallback=(env_fallback, ['QLIK_TENANT_URL'])))
 
 
 def _shown_url(parts):
@@ -356,13 +352,13 @@ class QlikClient:
     """HTTP client for one Qlik Cloud host (a tenant, the registration host or the console).
 
     ``params`` is a dict with the connection options (a task's parameters); ``url_option`` names the
-    one that holds the host. ``on_secret(value)`` is called with every secret the client obtains
-    (tokens) so that the caller masks it in its output. ``session``, ``sleep``, ``rand`` and
+    one that holds the host. ``mask(value)`` is called with every secret the client obtains
+    (tokens) so that the task masks it in its output. ``session``, ``sleep``, ``rand`` and
     ``clock`` can be replaced in unit tests.
     """
 
     def __init__(self, params, url_option='tenant_url', session=None, sleep=time.sleep, rand=random.random,
-                 clock=time.time, on_secret=None):
+                 clock=time.time, mask=None):
         self.url_option = url_option
         self.base_url = normalize_url(params.get(url_option), url_option)
         self.host = urlsplit(self.base_url).netloc
@@ -401,22 +397,26 @@ class QlikClient:
         self._sleep = sleep
         self._rand = rand
         self._clock = clock
-        self._on_secret = on_secret
+        self._mask = mask
         self._token_exchanged = False
         self.token_expires_at = None
         self.requests_made = 0
         self._secrets = set(s for s in (self.access_token, self.client_secret) if s)
 
     # ------------------------------------------------------------------ secrets
-    def remember_secret(self, value, mask=True):
-        """Redact ``value`` from this client's errors and, with ``mask``, hand it to ``on_secret`` (to be
-        masked in the task's output; a secret the task returns on purpose is not masked but censored)."""
+    # Three mechanisms keep secrets out of sight: the client *redacts* them from its own errors; the task
+    # *masks* them wherever they would appear in its output (``mask``, the task's callback); and a task that
+    # returns a secret on purpose *censors* what Ansible shows of its result (``Task.censor``).
+    def redact(self, value, mask=True):
+        """Redact ``value`` from this client's errors from now on and, with ``mask``, have the task mask it in its
+        output. A secret the task returns on purpose (a new client secret, an API key) is redacted, not masked:
+        the task censors its result instead."""
         if value:
             self._secrets.add(value)
-            if mask and self._on_secret is not None:
-                self._on_secret(value)
+            if mask and self._mask is not None:
+                self._mask(value)
 
-    def redact(self, text):
+    def redacted(self, text):
         """``text`` with every secret this client knows replaced."""
         if not isinstance(text, str):
             return text
@@ -425,12 +425,12 @@ class QlikClient:
                 text = text.replace(secret, REDACTED)
         return text
 
-    def _redact_obj(self, obj):
+    def _redacted_obj(self, obj):
         if isinstance(obj, dict):
-            return dict((k, self._redact_obj(v)) for k, v in obj.items())
+            return dict((k, self._redacted_obj(v)) for k, v in obj.items())
         if isinstance(obj, list):
-            return [self._redact_obj(v) for v in obj]
-        return self.redact(obj)
+            return [self._redacted_obj(v) for v in obj]
+        return self.redacted(obj)
 
     # -------------------------------------------------------------------- auth
     def exchange_token(self):
@@ -445,7 +445,7 @@ class QlikClient:
             raise QlikAPIError('POST /oauth/token on %s answered %s without an access_token%s' % (
                 self.host, response.status, ' (%s)' % describe_text_body(response) if response.is_text else ''),
                 status=response.status, method='POST', path='/oauth/token')
-        self.remember_secret(token)
+        self.redact(token)
         self.access_token = token
         self._token_exchanged = True
         self.token_expires_at = data.get('expires_at')
@@ -597,7 +597,7 @@ class QlikClient:
                     attempt += 1
                     continue
                 raise QlikAPIError(
-                    self.redact('%s %s on %s failed: %s%s' % (
+                    self.redacted('%s %s on %s failed: %s%s' % (
                         method, path, self.host, words,
                         ' (after %d attempts)' % (attempt + 1) if attempt else '')),
                     method=method, path=path,
@@ -612,7 +612,7 @@ class QlikClient:
                 self._sleep(wait + self._rand() * 0.25)
                 attempt += 1
                 continue
-            if status in RETRYABLE_STATUS or status == 500:
+            if status in RETRIED_STATUS:
                 if idempotent and attempt < self.retries:
                     uncertain = True
                     self._sleep(self._backoff(attempt))
@@ -625,7 +625,7 @@ class QlikClient:
             return Response(status, _parse_body(raw), raw.headers, uncertain)
 
     def _error(self, method, path, response):
-        errors = self._redact_obj(_qlik_errors(response.json))
+        errors = self._redacted_obj(_qlik_errors(response.json))
         described = describe_errors(errors)
         trace_id = response.json.get('traceId') if isinstance(response.json, dict) else None
         if response.status == 401:
@@ -654,5 +654,5 @@ class QlikClient:
             message += ' (%s)' % describe_text_body(response)
         if trace_id:
             message += ' (trace id %s)' % trace_id
-        return QlikAPIError(self.redact(message), status=response.status, method=method, path=path,
-                            errors=errors, body=self._redact_obj(response.json), trace_id=trace_id)
+        return QlikAPIError(self.redacted(message), status=response.status, method=method, path=path,
+                            errors=errors, body=self._redacted_obj(response.json), trace_id=trace_id)

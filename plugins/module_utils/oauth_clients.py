@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: qlikcloud.platform contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A tenant's OAuth clients and their secrets (``/api/v1/oauth-clients``), and its API keys (``/api/v1/api-keys``).
+"""A tenant's OAuth clients and their secrets (``/api/v1/oauth-clients``).
 
-Qlik shows a secret or an API key token once, in the answer that creates it; afterwards only a
-secret's ``hint`` and a key's metadata are readable. A client has at most five secrets (409).
+Qlik shows a secret once, in the answer that creates it; afterwards only its ``hint`` is readable.
+A client has at most five secrets (409).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from ansible_collections.qlikcloud.platform.plugins.module_utils import duration
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 
 CLIENTS = '/api/v1/oauth-clients'
-KEYS = '/api/v1/api-keys'
 MAX_SECRETS = 5
 # module option -> API field of a client (lists compare as sets: Qlik does not promise an order)
 CLIENT_FIELDS = dict(name='clientName', description='description', grant_types='allowedGrantTypes',
@@ -30,8 +29,9 @@ def newest_first(client_record):
     return sorted(found, key=lambda s: s['age'] if s['age'] is not None else float('inf'))
 
 
-def comparable(client_record):
-    """The client as the options name its fields, lists as sorted lists (for comparing and for diffs)."""
+def settings(client_record):
+    """The client's settings that the module compares and shows in diffs: its identity, ``appType`` and
+    ``CLIENT_FIELDS``, lists sorted (Qlik does not promise an order); None for no client."""
     if not client_record:
         return None
     out = dict((field, client_record.get(field)) for field in ('clientId', 'clientName', 'description', 'appType'))
@@ -105,7 +105,7 @@ class OAuthClients:
         if not isinstance(answer, dict) or not answer.get('clientSecret'):
             raise QlikAPIError('POST %s on %s answered without a clientSecret' % (path, self.client.host),
                                method='POST', path=path)
-        self.client.remember_secret(answer['clientSecret'], mask=False)  # returned on purpose, never in errors
+        self.client.redact(answer['clientSecret'], mask=False)  # returned on purpose, never in errors
         return answer
 
     def _drop_orphans(self, client_id, before):
@@ -121,38 +121,14 @@ class OAuthClients:
         return self.client.remove('%s/%s/client-secrets/%s' % (CLIENTS, client_id, hint))
 
 
-class ApiKeys:
-    """Calls of the API keys API on one tenant."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def list(self, status=None):
-        return self.client.get_all(KEYS, 'API keys', params=dict(status=status) if status else None)
-
-    def create(self, description, expiry=None):
-        """POST a key; returns it with its ``token`` (shown once). A lost answer leaves a key whose token is
-        lost: it is found by description among the keys made since, deleted, and the POST sent again."""
-        body = dict(description=description)
-        if expiry:
-            body['expiry'] = expiry
-        before = set(k.get('id') for k in self.list())
-
-        def post():
-            answer = self.client.post(KEYS, body, ok=(200, 201)).json
-            if not isinstance(answer, dict) or not answer.get('token'):
-                raise QlikAPIError('POST %s on %s answered without a token' % (KEYS, self.client.host),
-                                   method='POST', path=KEYS)
-            self.client.remember_secret(answer['token'], mask=False)
-            return answer
-
-        def drop_orphans():
-            for key in self.list():
-                if key.get('id') not in before and key.get('description') == description:
-                    self.delete(key['id'])
-            return None
-
-        return self.client.write_once(post, drop_orphans)
-
-    def delete(self, key_id):
-        return self.client.remove('%s/%s' % (KEYS, key_id))
+def find_client(task, api, required=True):
+    """The client a task names by its ``id`` option (else ``name``), or None; a missing ``id`` is an error when
+    ``required``. Shared by the modules that work on one client."""
+    params = task.params
+    for option in ('id', 'name'):
+        if params.get(option) is not None and not params[option].strip():
+            raise ValueError('%s must not be empty' % option)
+    found = api.find(client_id=params.get('id'), name=params.get('name'))
+    if found is None and params.get('id') and required:
+        raise ValueError('no OAuth client with id %s in this tenant (%s)' % (params['id'], api.client.host))
+    return found

@@ -84,7 +84,7 @@ def tenant_url(tenant):
     return 'https://' + hostnames[0] if hostnames else None
 
 
-def comparable(tenant):
+def with_alias(tenant):
     """The tenant with ``alias`` (hostnames[1]) as a field of its own, for comparing and diffs."""
     if not tenant:
         return None
@@ -236,5 +236,5 @@ def license_key_from(source_client):
     key = overview.get('licenseKey') if isinstance(overview, dict) else None
     if not key:
         raise QlikAPIError('%s has no licenseKey in %s' % (source_client.host, path))
-    source_client.remember_secret(key)
+    source_client.redact(key)
     return key

@@ -62,12 +62,23 @@ api_keys:
       expires_in: 7776000
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_api_key_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils import api_keys
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import tenant_argument_spec
 from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+
+SPEC = dict(argument_spec=dict(tenant_argument_spec(), description=dict(type='str'),
+                               status=dict(type='str', choices=['active', 'expired', 'revoked'])))
+
+
+def run(task):
+    params = task.params
+    keys = api_keys.ApiKeys(task.client()).list(status=params['status'])
+    return dict(changed=False, api_keys=[api_keys.with_expiry(k) for k in keys
+                                         if params['description'] is None or k.get('description') == params['description']])
 
 
 def main():
-    run_module(logic)
+    run_module(SPEC, run)
 
 
 if __name__ == '__main__':

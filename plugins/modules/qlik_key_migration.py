@@ -191,12 +191,249 @@ msg:
   type: str
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_migration as logic
-from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+import os
+import time
+
+from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError, tenant_argument_spec
+from ansible_collections.qlikcloud.platform.plugins.module_utils.migration import (
+    MigrationTimeout, Migrator, describe, heads_to, provider_view)
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import TaskFailure, run_module
+
+SPEC = dict(
+    argument_spec=dict(
+        tenant_argument_spec(),
+        arn=dict(type='str'),
+        fingerprint=dict(type='str'),
+        name=dict(type='str'),
+        qlik_managed=dict(type='bool'),
+        validate=dict(type='bool', default=True),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=3600),
+        prune=dict(type='bool', default=False),
+    ),
+    mutually_exclusive=[('arn', 'fingerprint', 'name', 'qlik_managed')],
+    required_one_of=[('arn', 'fingerprint', 'name', 'qlik_managed')],
+)
+# a line of progress per host at most this often while waiting (QLIK_PROGRESS_SECONDS overrides it)
+PROGRESS_SECONDS = 30.0
+RESUME = 're-run the task to resume waiting (no second migration is started)'
+
+
+# The converged state is "the target is current". On the way: a migration toward the target that is running is
+# joined, never started again; one toward another key is waited for first (a tenant runs one migration at a
+# time); a start whose answer is lost is settled by reading the details again; a wait survives passing errors
+# until wait_timeout; any failure after a start reports ``started``.
+def run(task, migrator_factory=Migrator):
+    params = task.params
+    if params['qlik_managed'] is False:
+        raise ValueError('qlik_managed=false names no target; give arn, fingerprint or name of a key provider')
+    encryption.check_target(params)
+    if params['wait_timeout'] <= 0:
+        raise ValueError('wait_timeout must be a positive number of seconds, got %r' % params['wait_timeout'])
+    api = encryption.KeyProviders(task.client())
+    return Converge(task, api, migrator_factory(api, progress=progress_reporter(task))).run()
+
+
+def progress_reporter(task, clock=time.monotonic):
+    """A Migrator progress callback that shows a line at most every PROGRESS_SECONDS."""
+    every = float(os.environ.get('QLIK_PROGRESS_SECONDS') or PROGRESS_SECONDS)
+    shown = [clock()]
+
+    def report(migration, elapsed):
+        now = clock()
+        if now - shown[0] < every:
+            return
+        shown[0] = now
+        task.progress('migrating to %s %s%% (%s, %dm%02ds)' % (
+            (migration or {}).get('migratingTo'), (migration or {}).get('progress', 0),
+            (migration or {}).get('state', 'no record'), elapsed // 60, elapsed % 60))
+    return report
+
+
+def _named(params):
+    return next('%s %s' % (k, params[k]) for k in ('arn', 'fingerprint', 'name') if params[k])
+
+
+def _prune_candidates(providers, target, done):
+    """AWS-KMS providers other than the target; once the target is current (``done``), only those not current."""
+    return [p for p in providers if not encryption.is_qlik_provider(p)
+            and p.get('arnFingerPrint') != (target or {}).get('arnFingerPrint')
+            and (not done or not p['current'])]
+
+
+class Converge:
+    """One converge of the tenant behind ``api`` toward the target the task's parameters name."""
+
+    def __init__(self, task, api, migrator):
+        self.task = task
+        self.params = task.params
+        self.api = api
+        self.migrator = migrator
+        self.providers = []
+        self.result = {}
+
+    # ------------------------------------------------------------------ reads
+    def read(self):
+        """Read every provider; return (target, current). In check mode the target may be None: a key
+        that an earlier task of the play would register."""
+        self.providers = self.api.list(include_default=True)
+        current = encryption.current_provider(self.providers)
+        if self.params['qlik_managed']:
+            target = next((p for p in self.providers if encryption.is_qlik_provider(p)), None)
+            if target is None:
+                raise QlikAPIError('the tenant did not list the default Qlik-managed key provider')
+            return target, current
+        aws = [p for p in self.providers if not encryption.is_qlik_provider(p)]
+        target = encryption.find_provider(aws, arn=self.params['arn'], fingerprint=self.params['fingerprint'],
+                                          name=self.params['name'])
+        if target is None and not self.task.check_mode:
+            raise ValueError('no key provider with %s is registered in this tenant: register it first with '
+                             'qlikcloud.platform.qlik_key_provider' % _named(self.params))
+        return target, current
+
+    # ------------------------------------------------------------------ converge
+    def run(self):
+        target, current = self.read()
+        self.result = dict(changed=False, started=False, migration={}, key_provider=target or {},
+                           previous_key_provider=current, current_key_provider=current,
+                           tenant_url=self.api.client.base_url,
+                           tenant_id=next((p.get('tenantId') for p in self.providers if p.get('tenantId')), None))
+        if self.task.diff:
+            self.result['diff'] = dict(before=provider_view(current), after=provider_view(current))
+        if target is None:
+            return self.plan(None, 'the key provider with %s is not registered yet; once an earlier task registers '
+                                   'it, the tenant would migrate to it (check mode)' % _named(self.params))
+        if target['current']:
+            return self.finish(target)
+
+        migration = self.api.migration()
+        if migration and not encryption.migration_running(migration) and heads_to(migration, target):
+            # it completed between our two reads: confirm rather than start another
+            target, dummy = self.read()
+            if target['current']:
+                self.result['migration'] = migration
+                return self.finish(target)
+        if encryption.migration_running(migration) and not heads_to(migration, target):
+            if self.task.check_mode:
+                self.show_target(target)
+                return self.plan(target, 'would wait for the running %s to finish, then migrate to %s (check mode)' % (
+                    describe(migration), target.get('arn')))
+            target, migration = self.wait_for_another(target, migration)
+            if target['current']:
+                return self.finish(target)
+
+        if encryption.migration_running(migration) and heads_to(migration, target):
+            self.show_target(target)  # joined: someone (perhaps an earlier run) started it
+        else:
+            if self.task.check_mode:
+                self.show_target(target)
+                return self.plan(target, 'would migrate the tenant to %s (check mode)' % target.get('arn'))
+            migration = self.start(target, migration)
+            if migration is None:  # the key became current without us
+                target, dummy = self.read()
+                return self.finish(target)
+        self.result['migration'] = migration or {}
+        if self.task.check_mode:
+            return self.plan(target, 'would wait for the running %s (check mode)' % describe(migration)) \
+                if self.params['prune'] else self.result
+        if not self.params['wait']:
+            return self.result
+        return self.finish(self.wait_for_target(target, migration))
+
+    def show_target(self, target):
+        if 'diff' in self.result:
+            self.result['diff']['after'] = provider_view(target)
+
+    def plan(self, target, message):
+        """Check mode: what the real run would do, the providers it would prune included."""
+        self.result.update(changed=True, msg=message)
+        if target is None:
+            named = [(k, self.params[k]) for k in ('arn', 'fingerprint', 'name') if self.params[k]]
+            self.result['key_provider'] = dict([('arnFingerPrint' if k == 'fingerprint' else k, v) for k, v in named],
+                                               current=False)
+            if 'diff' in self.result:
+                self.result['diff']['after'] = dict(named)
+        if self.params['prune']:
+            self.result['pruned'] = _prune_candidates(self.providers, target, done=False)
+        return self.result
+
+    def wait_for_another(self, target, migration):
+        """A migration toward another key runs: wait for it (whatever ``wait`` says); return (target, migration)."""
+        try:
+            migration = self.migrator.wait(None, migration, self.params['wait_timeout'])
+        except MigrationTimeout as exc:
+            raise TaskFailure('timed out after %d s waiting for another migration (%s) to finish before migrating '
+                              'to %s; nothing was started: re-run the task to try again%s' % (
+                                  self.params['wait_timeout'], describe(exc.migration), target.get('arn'),
+                                  _last_error(exc)), self.result, migration=exc.migration or {})
+        target, current = self.read()
+        self.result.update(key_provider=target, previous_key_provider=current, current_key_provider=current)
+        return target, migration
+
+    def start(self, target, before):
+        """Validate the key (when asked) and start the migration; return its record, or None when Qlik
+        started nothing because the target became current meanwhile."""
+        self.result['changed'] = True
+        self.show_target(target)
+        if self.params['validate'] and not encryption.is_qlik_provider(target):
+            try:
+                self.api.test(target['arnFingerPrint'])
+            except QlikAPIError as exc:
+                exc.message = 'key provider %r (%s) did not validate, no migration started: %s' % (
+                    target.get('name'), target.get('arn'), exc.message)
+                raise
+        started, record, refusal = self.migrator.trigger(target, before=before)
+        if not started:
+            # Qlik started nothing: another run got there first, or the key became current meanwhile
+            record = self.api.migration()
+            if not (record and heads_to(record, target)):
+                target, dummy = self.read()
+                if not target['current']:
+                    raise refusal or QlikAPIError('Qlik did not start a migration to %s and the key is not current '
+                                                  '(%s)' % (target.get('arn'), describe(record)))
+                self.result.update(changed=False, migration=record or {})
+                if 'diff' in self.result:
+                    self.result['diff']['after'] = self.result['diff']['before']
+                return None
+        self.result.update(started=started, changed=started)
+        return record
+
+    def wait_for_target(self, target, migration):
+        """Wait until the target is current; return it. Every failure keeps ``started`` and the migration."""
+        try:
+            last = self.migrator.wait(target, migration, self.params['wait_timeout'])
+            target, current = self.read()
+        except MigrationTimeout as exc:
+            raise TaskFailure('%s%s; %s' % (exc.message, _last_error(exc), RESUME), self.result,
+                              migration=exc.migration or self.result['migration'])
+        except QlikAPIError as exc:
+            raise TaskFailure('%s; the migration to %s is under way: %s' % (exc.message, target.get('arn'), RESUME),
+                              self.result, **exc.to_result())
+        self.result['migration'] = last or self.result['migration']
+        if not target['current']:
+            raise TaskFailure('the migration completed but %s is not the current key (%s)' % (
+                target.get('arn'), describe(last)), self.result, current_key_provider=current)
+        return target
+
+    def finish(self, target):
+        """The target is current: prune when asked, and report it as the current key."""
+        self.result.update(key_provider=target, current_key_provider=target)
+        if self.params['prune']:
+            pruned = _prune_candidates(self.api.list(include_default=True), target, done=True)
+            if not self.task.check_mode:
+                pruned = [p for p in pruned if self.api.delete(p)]
+            if pruned:
+                self.result.update(changed=True, pruned=pruned)
+        return self.result
+
+
+def _last_error(exc):
+    return '; the last poll failed: %s' % exc.last_error.message if exc.last_error else ''
 
 
 def main():
-    run_module(logic)
+    run_module(SPEC, run)
 
 
 if __name__ == '__main__':

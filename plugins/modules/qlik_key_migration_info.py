@@ -72,12 +72,23 @@ current_key_provider:
     current: true
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_migration_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import tenant_argument_spec
 from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+
+SPEC = dict(argument_spec=tenant_argument_spec())
+
+
+def run(task):
+    api = encryption.KeyProviders(task.client())
+    migration = api.migration() or {}
+    current = encryption.current_provider(api.list(include_default=True))
+    return dict(changed=False, migration=migration, running=encryption.migration_running(migration),
+                current_key_provider=current)
 
 
 def main():
-    run_module(logic)
+    run_module(SPEC, run)
 
 
 if __name__ == '__main__':

@@ -97,12 +97,29 @@ current_key_provider:
     current: true
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_provider_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils import encryption
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import tenant_argument_spec
 from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+
+SPEC = dict(argument_spec=dict(tenant_argument_spec(), arn=dict(type='str'), fingerprint=dict(type='str'),
+                               name=dict(type='str')))
+
+
+def run(task):
+    params = task.params
+    encryption.check_target(params, allow_qlik_arn=True)
+    client = task.client()
+    providers = encryption.KeyProviders(client).list(include_default=True)
+    current = encryption.current_provider(providers)
+    selected = [p for p in providers
+                if (params['arn'] is None or p.get('arn') == params['arn'])
+                and (params['fingerprint'] is None or p.get('arnFingerPrint') == params['fingerprint'])
+                and (params['name'] is None or p.get('name') == params['name'])]
+    return dict(changed=False, key_providers=selected, current_key_provider=current, tenant_url=client.base_url)
 
 
 def main():
-    run_module(logic)
+    run_module(SPEC, run)
 
 
 if __name__ == '__main__':

@@ -63,12 +63,27 @@ oauth_clients:
       clientSecrets: [{hint: 9f3a, createdAt: '2026-11-30T10:00:00.000Z', createdBy: bot-1234, age: 3600}]
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_oauth_client_info as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils import oauth_clients
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import tenant_argument_spec
 from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+
+SPEC = dict(argument_spec=dict(tenant_argument_spec(), id=dict(type='str'), name=dict(type='str')),
+            mutually_exclusive=[('id', 'name')])
+
+
+def run(task):
+    params = task.params
+    clients = oauth_clients.OAuthClients(task.client()).list()
+    selected = [c for c in clients if (params['id'] is None or c.get('clientId') == params['id'])
+                and (params['name'] is None or c.get('clientName') == params['name'])]
+    for client in selected:
+        client['clientSecrets'] = [dict((k, v) for k, v in s.items() if k != 'age' or v is not None)
+                                   for s in oauth_clients.newest_first(client)]
+    return dict(changed=False, oauth_clients=selected)
 
 
 def main():
-    run_module(logic)
+    run_module(SPEC, run)
 
 
 if __name__ == '__main__':

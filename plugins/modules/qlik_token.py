@@ -89,12 +89,26 @@ tenant_url:
   sample: https://acme.eu.qlikcloud.com
 '''
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_token as logic
+from ansible_collections.qlikcloud.platform.plugins.module_utils.client import tenant_argument_spec
 from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+
+SPEC = dict(argument_spec=tenant_argument_spec(), required_together=[('client_id', 'client_secret')])
+
+
+def run(task):
+    params = task.params
+    if not (params['client_id'] and params['client_secret']):
+        raise ValueError('client_id and client_secret (or QLIK_CLIENT_ID / QLIK_CLIENT_SECRET) are required')
+    client = task.client(dict(params, access_token=None), mask_tokens=False)
+    token = client.exchange_token()
+    # the result is a secret as a whole: the action door censors what Ansible shows of it (as no_log does),
+    # while the registered result keeps the token for later tasks
+    task.censor = True
+    return dict(changed=False, tenant_url=client.base_url, **token)
 
 
 def main():
-    run_module(logic)
+    run_module(SPEC, run)
 
 
 if __name__ == '__main__':

@@ -27,7 +27,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import MissingLibrary, Task, execute
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import MissingLibrary, Task, execute, finish
 
 display = Display()
 
@@ -52,20 +52,20 @@ def _environment(values):
 
 
 class QlikAction(ActionBase):
-    """Base of every action plugin of the collection; a subclass sets ``logic`` (a module_utils module
-    with ``SPEC`` and ``run``)."""
+    """Base of every action plugin of the collection; a subclass sets ``module``: the module file of the same
+    name (``plugins/modules/<name>.py``), which holds ``SPEC`` and ``run`` beside the documentation."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
     _supports_check_mode = True
     _supports_async = False
-    logic = None
+    module = None
     _validator = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # made when ansible-playbook loads the plugin, before it forks the workers that inherit it
-        cls._validator = ArgumentSpecValidator(**cls.logic.SPEC)
+        cls._validator = ArgumentSpecValidator(**cls.module.SPEC)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -85,17 +85,11 @@ class QlikAction(ActionBase):
         task = Task(params, check_mode=self._task.check_mode, diff=self._task.diff,
                     progress=lambda text: display.display('%s: %s' % (host, text)))
         try:
-            outcome = execute(self.logic.run, task)
+            outcome = execute(self.module.run, task)
         except MissingLibrary as exc:
             outcome = dict(failed=True, changed=False, msg=MISSING_LIBRARY % (exc.name, sys.executable, sys.executable))
-        secrets |= task.secrets
-        if task.warnings:
-            outcome['warnings'] = task.warnings
         result.update(outcome)
-        result = remove_values(result, secrets)
-        if task.censor and not result.get('failed'):
-            result['_ansible_no_log'] = True  # shown as with no_log; the registered result keeps it
-        return result
+        return finish(task, result, secrets)
 
     def _task_environment(self):
         """The task's ``environment:`` (play, block and task levels merged), templated."""

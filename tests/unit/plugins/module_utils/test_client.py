@@ -44,7 +44,7 @@ class FakeSession:
 
 
 class Secrets:
-    """What the caller of a client collects to mask: every secret the client hands to ``on_secret``."""
+    """What the caller of a client collects to mask: every secret the client hands to ``mask``."""
 
     def __init__(self):
         self.no_log_values = set()
@@ -57,7 +57,7 @@ def make(session, sleeps=None, **params):
     secrets = Secrets()
     recorded = [] if sleeps is None else sleeps
     return QlikClient(base, session=session, sleep=recorded.append, rand=lambda: 0.5, clock=lambda: 1000.0,
-                      on_secret=secrets.no_log_values.add), secrets
+                      mask=secrets.no_log_values.add), secrets
 
 
 def token_answer(token=TOKEN):

@@ -1,4 +1,4 @@
-"""The OAuth clients helpers: secret ages, comparable clients, and a lost create answer."""
+"""The OAuth clients helpers: secret ages, client settings, and a lost create answer."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ def test_secrets_newest_first_with_their_age(monkeypatch):
     assert ordered[0]['age'] == 1000.0 and ordered[1]['age'] == 86400.0 and ordered[2]['age'] is None
 
 
-def test_comparable_clients_sort_lists_and_drop_secrets():
+def test_client_settings_sort_lists_and_drop_secrets():
     record = dict(clientId='c', clientName='n', appType='web', allowedScopes=['b', 'a'], clientSecret='s3cr3t',
                   clientSecrets=[dict(hint='x')])
-    assert oauth_clients.comparable(record) == dict(
+    assert oauth_clients.settings(record) == dict(
         clientId='c', clientName='n', description='', appType='web', allowedGrantTypes=[], allowedScopes=['a', 'b'],
         redirectUris=[], allowedOrigins=[])
 
@@ -66,7 +66,7 @@ class FakeClient:
         self.secrets = [s for s in self.secrets if s['hint'] != hint]
         return True
 
-    def remember_secret(self, value, mask=True):
+    def redact(self, value, mask=True):
         self.calls.append(('remember', mask))
 
 

@@ -93,7 +93,7 @@ def test_a_lost_create_without_a_way_to_look_up_is_never_resent():
 
 
 def test_alias_is_hostnames_1_and_status_is_not_patched():
-    tenant = tenants.comparable({'id': 't', 'hostnames': ['t.example']})
+    tenant = tenants.with_alias({'id': 't', 'hostnames': ['t.example']})
     assert tenant['alias'] is None
     after = tenants.apply_changes(tenant, {'alias': 'a.example', 'status': 'disabled'})
     assert after['hostnames'] == ['t.example', 'a.example']

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.qlikcloud.platform.plugins.module_utils import qlik_key_migration as logic
+from ansible_collections.qlikcloud.platform.plugins.modules import qlik_key_migration as logic
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
 from ansible_collections.qlikcloud.platform.plugins.module_utils.encryption import QLIK_ARN
 from ansible_collections.qlikcloud.platform.plugins.module_utils.migration import MigrationTimeout
