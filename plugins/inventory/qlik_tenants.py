@@ -74,7 +74,9 @@ options:
     type: dict
     default: {}
   hostname_from:
-    description: What names each inventory host.
+    description:
+      - What names each inventory host. Host names are unique - a tenant without a name is named by its id,
+        and tenants that share a name (Qlik allows it) are each named C(<name>-<tenant id>), with a warning.
     type: str
     choices: [name, hostname, id]
     default: name
@@ -127,7 +129,10 @@ cache_connection: ~/.cache/qlik_tenants
 cache_timeout: 3600
 '''
 
+import collections
 import concurrent.futures
+import hashlib
+import json
 import re
 
 from ansible.errors import AnsibleParserError
@@ -160,7 +165,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         options, organization = self._checked_options()
-        cache_key = self.get_cache_key(path)
+        cache_key = self._cache_key(path, options)
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
         tenants = None
@@ -174,6 +179,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if update_cache:
             self._cache[cache_key] = tenants
         self._populate(tenants)
+
+    def _cache_key(self, path, options):
+        """The cache key of this configuration file and of everything that selects or shapes the tenants (the
+        console, the subscription, the filters and the client, also when they come from the environment): a changed
+        subscription is never served another one's hosts. Secrets are not part of it."""
+        selecting = dict((name, options[name]) for name in (
+            'organization_url', 'subscription_id', 'filters', 'hostname_from', 'encryption', 'client_id',
+            'encryption_client_id'))
+        digest = hashlib.sha256(json.dumps(selecting, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return '%s_%s' % (self.get_cache_key(path), digest)
 
     # ------------------------------------------------------------------ options
     def _checked_options(self):
@@ -270,14 +285,29 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                             'initiatedAt', 'completedAt') if k in migration))
 
     # ----------------------------------------------------------------- populate
+    def _host_names(self, tenants):
+        """One inventory host name per tenant, never the same for two: Qlik does not keep names unique (and a
+        name is optional), so a tenant without a name is named by its id, and tenants that share a name are each
+        named ``<name>-<id>``, with a warning."""
+        how = self.get_option('hostname_from')
+        names = []
+        for tenant in tenants:
+            if how == 'hostname':
+                names.append((tenant['qlik_tenant_hostnames'] or [None])[0] or tenant['qlik_tenant_id'])
+            elif how == 'name' and (tenant['qlik_tenant_name'] or '').strip():
+                names.append(tenant['qlik_tenant_name'].strip())
+            else:
+                names.append(tenant['qlik_tenant_id'])
+        counts = collections.Counter(names)
+        for name in sorted(n for n, c in counts.items() if c > 1):
+            display.warning('qlik_tenants: %d tenants are named %r: their hosts are named %s-<tenant id>' % (
+                counts[name], name, name))
+        return [('%s-%s' % (name, tenant['qlik_tenant_id']) if counts[name] > 1 else name)
+                for name, tenant in zip(names, tenants)]
+
     def _populate(self, tenants):
         strict = self.get_option('strict')
-        naming = dict(name='qlik_tenant_name', id='qlik_tenant_id')
-        for tenant in tenants:
-            if self.get_option('hostname_from') == 'hostname':
-                host = (tenant['qlik_tenant_hostnames'] or [tenant['qlik_tenant_id']])[0]
-            else:
-                host = tenant[naming[self.get_option('hostname_from')]]
+        for host, tenant in zip(self._host_names(tenants), tenants):
             self.inventory.add_host(host)
             for name, value in tenant.items():
                 self.inventory.set_variable(host, name, value)

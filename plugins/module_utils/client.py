@@ -66,15 +66,22 @@ class _SharedContextAdapter(HTTPAdapter):
 _SSL_CONTEXTS = {}
 
 
-def _ssl_context(ca_path):
+def _ssl_context(ca_path, option='ca_path'):
     """The verifying SSLContext for ``ca_path`` (None: the bundle requests trusts by default, certifi's),
-    made once per process."""
+    made once per process. A file that is missing or holds no CA certificate is a ValueError naming ``option``
+    and the file (a path is not a secret)."""
     if ca_path not in _SSL_CONTEXTS:
         bundle = ca_path or requests.utils.DEFAULT_CA_BUNDLE_PATH
-        if os.path.isdir(bundle):
-            _SSL_CONTEXTS[ca_path] = ssl.create_default_context(capath=bundle)
-        else:
-            _SSL_CONTEXTS[ca_path] = ssl.create_default_context(cafile=bundle)
+        if not os.path.exists(bundle):
+            raise ValueError('%s %s does not exist: give a PEM file of the CA certificates to trust' % (option, bundle))
+        try:
+            if os.path.isdir(bundle):
+                _SSL_CONTEXTS[ca_path] = ssl.create_default_context(capath=bundle)
+            else:
+                _SSL_CONTEXTS[ca_path] = ssl.create_default_context(cafile=bundle)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise ValueError('%s %s is not a readable PEM file of CA certificates (%s)' % (
+                option, bundle, getattr(exc, 'reason', None) or type(exc).__name__))
     return _SSL_CONTEXTS[ca_path]
 
 
@@ -87,6 +94,8 @@ MAX_RETRY_AFTER = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 REDACTED = '********'
+# the most pages a list is read in (100 items a page): a console that keeps answering a next link stops here
+MAX_PAGES = 10000
 
 
 def credentials_argument_spec():
@@ -148,7 +157,8 @@ def normalize_url(value, option='tenant_url'):
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
-        raise ValueError('%s has an invalid port: %s' % (option, parts.netloc))
+        raise ValueError('%s has an invalid port on host %s: a port is a number from 1 to 65535 (the value is not '
+                         'shown)' % (option, parts.hostname))
     if parts.path.strip('/'):
         raise ValueError('%s must be a host name or https://host[:port] without a path (Qlik\'s APIs are at the '
                          'root of each host), got %s' % (option, _shown_url(parts)))
@@ -173,7 +183,8 @@ class QlikAPIError(Exception):
     ``status`` is the HTTP status (None for transport failures), ``errors`` is Qlik's ``errors``
     list and ``trace_id`` its ``traceId`` (what Qlik support asks for). ``may_have_applied`` is True
     when a non-idempotent request may have reached the server although no answer came back, and
-    ``in_flight`` when it may still be running there (no answer within the timeout).
+    ``in_flight`` when it may still be running there (no answer within the timeout, or a 504 from a
+    gateway that gave up waiting).
     ``earlier_attempt_may_have_applied`` is True when this answer came to a retry of an idempotent
     call whose earlier attempt may have been applied (so a 404 on a DELETE may be our own doing).
     """
@@ -378,9 +389,13 @@ class QlikClient:
         # what to trust: ca_path, else (as requests does) REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else the
         # system's store; validate_certs=false trusts anything
         if not params.get('validate_certs', True):
-            self.verify = False
+            self.verify, trust_option = False, None
         else:
-            self.verify = ca_path or os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+            trust_option, self.verify = next(
+                ((name, value) for name, value in (('ca_path', ca_path),
+                                                   ('REQUESTS_CA_BUNDLE', os.environ.get('REQUESTS_CA_BUNDLE')),
+                                                   ('CURL_CA_BUNDLE', os.environ.get('CURL_CA_BUNDLE'))) if value),
+                (None, True))
         if not self.access_token and not (self.client_id and self.client_secret):
             raise ValueError('no credentials: set access_token (QLIK_ACCESS_TOKEN) or client_id and '
                              'client_secret (QLIK_CLIENT_ID / QLIK_CLIENT_SECRET)')
@@ -392,7 +407,7 @@ class QlikClient:
             session.proxies = requests.utils.get_environ_proxies(self.base_url)
             if self.verify is not False:
                 session.mount('https://', _SharedContextAdapter(
-                    _ssl_context(None if self.verify is True else self.verify)))
+                    _ssl_context(None if self.verify is True else self.verify, trust_option)))
         self.session = session
         self._sleep = sleep
         self._rand = rand
@@ -490,15 +505,16 @@ class QlikClient:
     def request(self, method, path, body=None, params=None, ok=(200,), idempotent=None, headers=None):
         """Send one API call and return a Response whose status is in ``ok``.
 
-        Any other status raises QlikAPIError. A 401 when client credentials are known (a token that
-        expired mid-run, or a handed ``access_token`` that is refused) leads to one fresh exchange and
-        one retry. ``idempotent`` defaults to True for every method but POST.
+        Any other status raises QlikAPIError. A 401 to a token this client exchanged (it expired mid-run)
+        leads to one fresh exchange and one retry; a handed ``access_token`` that is refused is an error. ``idempotent`` defaults to True for every method but POST.
         """
         if idempotent is None:
             idempotent = method != 'POST'
         response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)
-        if response.status == 401 and self.client_id and self.client_secret:
-            # an expired token (tokens live 6 hours), or a handed one that is refused: exchange the credentials
+        if response.status == 401 and self._token_exchanged and self.client_id and self.client_secret:
+            # a token this client exchanged expired (tokens live 6 hours): exchange the credentials again. A handed
+            # access_token that is refused is never replaced by client credentials (perhaps from QLIK_CLIENT_ID /
+            # QLIK_CLIENT_SECRET): the caller's identity would change without a word
             self.access_token = None
             self.exchange_token()
             response = self._send(method, path, body, params=params, idempotent=idempotent, headers=headers)
@@ -516,42 +532,64 @@ class QlikClient:
                 status=response.status, method=method, path=path)
         return response.json
 
-    def get_all(self, path, what, params=None):
-        """Every item of a paged list (``{"data": [...], "links": {"next": {"href": ...}}}``), 100 a page.
+    def get_all(self, path, what, params=None, page_size=100):
+        """Every item of a paged list (``{"data": [...], "links": {"next": {"href": ...}}}``), ``page_size`` a page.
 
-        The cursor is taken from the link's query as the API gave it (decoded once, and encoded once again
-        by requests); an answer that is not such a page is an error, never an empty list.
+        The next page is the ``links.next.href`` the API gave, followed as it is (whatever its cursor is called:
+        ``next`` on the OAuth clients and Organization APIs, ``startingAfter`` on the API keys API), on this host
+        and path only, so that a token never goes anywhere else. An answer that is not such a page is an error,
+        never an empty list; a link seen before, or more than MAX_PAGES pages, stops with an error instead of
+        looping for ever.
         """
-        params = dict(params or {}, limit=100)
-        items = []
-        while True:
-            response = self.get(path, params=params)
+        target, query = path, dict(params or {}, limit=page_size)
+        items, seen = [], set()
+        for dummy in range(MAX_PAGES):
+            response = self.get(target, params=query)
             body = self.json(response, 'GET', path, what)
             if not isinstance(body, dict) or not isinstance(body.get('data'), list):
                 raise QlikAPIError('GET %s on %s answered with something that is not a list of %s' % (
                     path, self.host, what), status=response.status, method='GET', path=path)
             items.extend(body['data'])
             following = ((body.get('links') or {}).get('next') or {}).get('href')
-            cursor = parse_qs(urlsplit(following).query).get('next') if following else None
-            if not cursor:
+            if not following or not body['data']:
                 return items
-            params = dict(params, next=cursor[0])
+            target, query = self._next_page(path, following, what), None
+            if target in seen:
+                raise QlikAPIError('GET %s on %s: the list of %s gave the same next page twice (%s); stopped instead of '
+                                   'reading it for ever' % (path, self.host, what, _short(target, 200)),
+                                   method='GET', path=path)
+            seen.add(target)
+        raise QlikAPIError('GET %s on %s: the list of %s has more than %d pages; stopped (a paging loop?)' % (
+            path, self.host, what, MAX_PAGES), method='GET', path=path)
 
-    def write_once(self, write, recheck):
-        """Run a non-idempotent ``write()``; when it may have applied without an answer,
-        ``recheck()`` reads state and returns the applied result, or None when it did not
-        apply, in which case the write is attempted again (within ``retries``).
+    def _next_page(self, path, href, what):
+        """``path?query`` of a ``links.next.href``; a link to another host or path is refused, not followed."""
+        parts = urlsplit(href)
+        if (parts.netloc and parts.netloc.lower() != self.host) or (parts.scheme and parts.scheme != 'https') \
+                or parts.path.rstrip('/') != path.rstrip('/'):
+            raise QlikAPIError('GET %s on %s: the next page of %s is on %s, not on this host and path; it was not '
+                               'followed' % (path, self.host, what, _shown_url(parts)), method='GET', path=path)
+        return parts.path + ('?' + parts.query if parts.query else '')
 
-        When no answer came within the timeout the call may still be running on the server: the
-        state is then re-read for a while (as long as the timeout again, 2 to 120 s) before a re-send,
-        so that a slow answer is not followed by a second, duplicate call.
+    def write_once(self, write, recheck, what='the object'):
+        """Run a non-idempotent ``write()`` (a POST) and never send it again blindly.
+
+        When the write may have applied without an answer, ``recheck()`` reads state and returns the applied
+        result, or None when it finds nothing. What happens then depends on the answer:
+
+        * an error answer (500, 502, 503) or a connection lost after sending: the server is done with the call;
+          one re-check, and when it finds nothing the write is sent again (within ``retries``);
+        * no answer within the timeout, or a 504 from a gateway that gave up waiting: the call may still be
+          running on the server and be applied late. The state is re-read for a while (as long as the timeout
+          again, 2 to 120 s); when it still finds nothing, the write is NOT sent again: QlikAPIError says that
+          ``what`` may still appear, and a re-run finds it.
         """
         attempt = 0
         while True:
             try:
                 return write()
             except QlikAPIError as exc:
-                if not exc.may_have_applied or attempt >= self.retries:
+                if not exc.may_have_applied:
                     raise
                 found = recheck()
                 if found is None and exc.in_flight:
@@ -563,6 +601,12 @@ class QlikClient:
                         found = recheck()
                 if found is not None:
                     return found
+                if exc.in_flight:
+                    exc.message += ('; %s may still be created by this call, which Qlik may apply late: it was not sent '
+                                    'again (a re-run finds it)' % what)
+                    raise exc
+                if attempt >= self.retries:
+                    raise
                 self._sleep(self._backoff(attempt))
                 attempt += 1
 
@@ -621,6 +665,7 @@ class QlikClient:
                 if not idempotent:
                     error = self._error(method, path, Response(status, _parse_body(raw), raw.headers))
                     error.may_have_applied = True
+                    error.in_flight = status == 504  # a gateway gave up waiting: the call may still be running
                     raise error
             return Response(status, _parse_body(raw), raw.headers, uncertain)
 
@@ -636,6 +681,9 @@ class QlikClient:
             else:
                 lead = ('the access token was rejected by %s: it may be invalid, expired (tokens live 6 hours) '
                         'or issued for another host' % self.host)
+                if self.client_id and self.client_secret:
+                    lead += ('; client_id/client_secret are set too (perhaps from QLIK_CLIENT_ID/QLIK_CLIENT_SECRET) '
+                             'but are not used in place of a given access_token: give one or the other')
             message = '%s %s failed with HTTP 401: %s' % (method, path, lead)
         elif response.status == 429:
             message = '%s %s on %s failed with HTTP 429: rate limit still exceeded after %d retries' % (

@@ -10,10 +10,12 @@ would be one more package to install on every controller and execution environme
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import time
 
-DURATION = re.compile(r'^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?\Z')
+SECONDS = re.compile(r'^[0-9]+\Z')  # ASCII digits only: str.isdigit() also takes '²', which float() refuses
+DURATION = re.compile(r'^P(?:([0-9]+)W)?(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+)S)?)?\Z')
 TIMESTAMP = re.compile(r'^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\Z')
 
 
@@ -21,11 +23,13 @@ def seconds(value, option):
     """Seconds of ``value``: an ISO 8601 duration in weeks, days, hours, minutes and seconds, or a
     number of seconds. Raises ValueError naming ``option``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError('%s must be a finite number of seconds or an ISO 8601 duration, got %r' % (option, value))
         if value < 0:
             raise ValueError('%s must not be negative, got %r' % (option, value))
         return float(value)
     text = value.strip().upper() if isinstance(value, str) else ''
-    if text.isdigit():
+    if SECONDS.match(text):
         return float(text)
     match = DURATION.match(text)
     if not match or text in ('P', 'PT') or text.endswith('T'):
@@ -33,6 +37,18 @@ def seconds(value, option):
                          'got %r' % (option, value))
     weeks, days, hours, minutes, secs = (int(g or 0) for g in match.groups())
     return float((((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + secs)
+
+
+def describe(seconds_):
+    """An age for messages: ``100 days``, ``3 hours``, ``12 minutes``, ``40 seconds`` (None: ``an unknown time``)."""
+    if seconds_ is None:
+        return 'an unknown time'
+    for unit, size in (('day', 86400), ('hour', 3600), ('minute', 60)):
+        if seconds_ >= size:
+            count = int(seconds_ // size)
+            return '%d %s%s' % (count, unit, '' if count == 1 else 's')
+    count = int(seconds_)
+    return '%d second%s' % (count, '' if count == 1 else 's')
 
 
 def epoch(value):

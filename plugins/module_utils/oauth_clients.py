@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import durations
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import QlikAPIError
+from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import first_made
 
 CLIENTS = '/api/v1/oauth-clients'
 MAX_SECRETS = 5
@@ -21,12 +22,52 @@ LIST_FIELDS = ('allowedGrantTypes', 'allowedScopes', 'redirectUris', 'allowedOri
 
 
 def newest_first(client_record):
-    """The client's secrets (hint, createdAt, createdBy), newest first, each with ``age`` in seconds."""
+    """The client's secrets (hint, createdAt, createdBy), newest first, each with ``age`` in seconds. Secrets made
+    within one timestamp keep the order of Qlik's list, the later one taken for the newer."""
     found = []
-    for secret in client_record.get('clientSecrets') or []:
+    now = durations.now()
+    for position, secret in enumerate(client_record.get('clientSecrets') or []):
         created = durations.epoch(secret.get('createdAt'))
-        found.append(dict(secret, age=None if created is None else max(0.0, durations.now() - created)))
-    return sorted(found, key=lambda s: s['age'] if s['age'] is not None else float('inf'))
+        found.append((float('-inf') if created is None else created, position,
+                      dict(secret, age=None if created is None else max(0.0, now - created))))
+    return [secret for dummy, dummy, secret in sorted(found, key=lambda f: (f[0], f[1]), reverse=True)]
+
+
+def rotation(secrets, current_hint=None, max_age=None, keep_newest=1, pending_timeout=900.0):
+    """Where a client's secrets stand for a rotation that keeps exactly what it knows to be in use.
+
+    ``secrets`` is ``newest_first()`` of the client. The secret in use is the one with ``current_hint``, or the
+    client's only secret (with several and no hint, nobody can tell which one a pipeline holds: ValueError).
+    Secrets made before it are ``older`` (handed over earlier, replaced since); secrets made after it were never
+    handed over: ``pending`` when younger than ``pending_timeout`` (another run may be handing one over right now),
+    else ``abandoned`` (an interrupted run's, whose value nobody has). ``due``: the secret in use is older than
+    ``max_age`` (0: always), or there is none. ``old_after`` are the hints to delete once a new secret is handed
+    over, ``old_now`` those to delete when no rotation is due; either way ``keep_newest`` secrets stay, the one in
+    use (or the new one) included. Age never picks what is kept: only which secret is in use does.
+    """
+    if current_hint is not None:
+        current = next((s for s in secrets if s.get('hint') == current_hint), None)
+        if current is None:
+            raise ValueError('the client has no secret with hint %r (current_hint, the secret in use); its secrets are '
+                             '%s: is the stored secret still valid?' % (current_hint, ', '.join(_hints(secrets)) or 'none'))
+    elif len(secrets) > 1:
+        raise ValueError('the client has %d secrets (hints %s) and current_hint does not say which one is in use: give '
+                         'the hint of the secret your pipeline holds (a rotation hands it over with every new secret)'
+                         % (len(secrets), ', '.join(_hints(secrets))))
+    else:
+        current = secrets[0] if secrets else None
+    position = secrets.index(current) if current is not None else len(secrets)
+    newer, older = secrets[:position], secrets[position + 1:]
+    pending = [s for s in newer if s['age'] is None or s['age'] < pending_timeout]
+    due = current is None or max_age == 0 or (max_age is not None and (current['age'] is None or current['age'] >= max_age))
+    keep = max(keep_newest, 1) - 1
+    return dict(current=current, older=older, pending=pending, abandoned=[s for s in newer if s not in pending],
+                due=due, old_after=_hints(([current] if current else []) + older, keep),
+                old_now=_hints(older, keep))
+
+
+def _hints(secrets, skip=0):
+    return [s.get('hint') for s in secrets][skip:]
 
 
 def settings(client_record):
@@ -67,11 +108,26 @@ class OAuthClients:
         return matches[0] if matches else None
 
     def create(self, body):
-        """POST a client; a lost answer is settled by finding it by name (never posted twice)."""
-        def recheck():
-            return self.find(name=body['clientName'])
+        """POST a client (none has its name yet); returns it and ``raced``.
 
-        return self.client.write_once(lambda: self.client.post(CLIENTS, body, ok=(200, 201)).json, recheck)
+        A lost answer is settled by finding it by name, never by posting twice: the record found then has no
+        ``clientSecret``. Qlik does not keep names unique, so when concurrent runs each made a client with the
+        name, every run keeps the one made first: a run whose client is not that one deletes its own and gets
+        the first back, without a secret, with ``raced`` set.
+        """
+        name = body['clientName']
+
+        def named():
+            same = [c for c in self.list() if c.get('clientName') == name]
+            return first_made(same, key='clientId') if same else None
+
+        made = self.client.write_once(lambda: self.client.post(CLIENTS, body, ok=(200, 201)).json, named,
+                                      what='an OAuth client named %r' % name)
+        first = named() or made
+        if first.get('clientId') == made.get('clientId'):
+            return dict(made, raced=False)
+        self.delete(made['clientId'])
+        return dict(first, raced=True)
 
     def patch(self, client_id, ops):
         if ops:
@@ -84,15 +140,29 @@ class OAuthClients:
     def create_secret(self, client_record):
         """A new secret: ``{clientSecret, hint, createdAt, ...}``.
 
-        A POST whose answer is lost may have made a secret whose value nobody will ever see. The hints are
-        then read again: a new hint is that orphan, which is deleted before the POST is sent again (so the
-        client is not left with an unknown secret, nor with a sixth that blocks the next rotation).
+        The POST is never sent twice. When its answer is lost and a secret appears that was not there before, its
+        value is lost: that is an error naming the new hint(s), and nothing is deleted (another run may have made
+        it: only a later run that knows which secret is in use can tell an orphan from it).
         """
-        path = '%s/%s/client-secrets' % (CLIENTS, client_record['clientId'])
+        client_id = client_record['clientId']
+        path = '%s/%s/client-secrets' % (CLIENTS, client_id)
         before = set(s.get('hint') for s in client_record.get('clientSecrets') or [])
+
+        def recheck():
+            appeared = sorted(s.get('hint') for s in (self.find(client_id=client_id) or {}).get('clientSecrets') or []
+                              if s.get('hint') not in before)
+            if appeared:
+                raise QlikAPIError(
+                    'POST %s on %s got no usable answer, and then secret(s) with hint %s appeared: their value was '
+                    'never received, so nothing was handed over and nothing was sent again; the secrets the client had '
+                    'still work. A later rotation deletes a secret nobody holds once it is older than pending_timeout '
+                    '(or delete it now: state=absent, hint)' % (path, self.client.host, ', '.join(appeared)),
+                    method='POST', path=path, may_have_applied=True)
+            return None
+
         try:
-            return self.client.write_once(lambda: self._post_secret(path), lambda: self._drop_orphans(
-                client_record['clientId'], before))
+            return self.client.write_once(lambda: self._post_secret(path), recheck,
+                                          what='a secret of OAuth client %s' % client_record.get('clientName'))
         except QlikAPIError as exc:
             if exc.status == 409:
                 exc.message = ('OAuth client %s already has %d secrets, the most Qlik allows: delete an old secret '
@@ -107,14 +177,6 @@ class OAuthClients:
                                method='POST', path=path)
         self.client.redact(answer['clientSecret'], mask=False)  # returned on purpose, never in errors
         return answer
-
-    def _drop_orphans(self, client_id, before):
-        """After a lost answer: delete secrets made since (their value is lost); None lets the POST go again."""
-        record = self.find(client_id=client_id)
-        for secret in (record or {}).get('clientSecrets') or []:
-            if secret.get('hint') not in before:
-                self.delete_secret(client_id, secret['hint'])
-        return None
 
     def delete_secret(self, client_id, hint):
         """DELETE one secret; False when it was gone already (404 to our only attempt)."""

@@ -10,6 +10,8 @@ fields a diff shows.
 
 from __future__ import annotations
 
+from ansible_collections.qlikcloud.platform.plugins.module_utils import durations
+
 
 def changes_between(current, desired):
     """``{field: value}`` of the desired fields (None means "leave alone") that differ from ``current``."""
@@ -23,7 +25,8 @@ def ensure(task, current, desired, create, update, delete=None, view=None, state
 
     ``current``  the object as the API describes it, or None when it does not exist.
     ``desired``  ``{field: value}`` as the API names the fields; None values are left alone.
-    ``create(desired) -> object``; ``update(current, changes) -> operations sent``;
+    ``create(desired) -> object``; ``update(current, changes) -> operations sent`` (None: nothing needed changing
+    after all, someone else did it first);
     ``delete(current) -> whether it deleted`` (False: someone else did first). None of them is
     called in check mode.
     ``view(object or None) -> dict``: what ``--diff`` shows (secrets must not be in it).
@@ -48,7 +51,14 @@ def ensure(task, current, desired, create, update, delete=None, view=None, state
                 outcome['sent'] = operations(changes) if operations else []
             else:
                 outcome['sent'] = update(current, changes)
-            outcome.update(changed=True, after=apply(current, changes))
+            outcome.update(changed=outcome['sent'] is not None, after=apply(current, changes))
     if task.diff:
         outcome['diff'] = dict(before=view(current), after=view(outcome['after']))
     return outcome
+
+
+def first_made(records, created='createdAt', key='id'):
+    """Of the records that concurrent runs made for one purpose at about the same time (an API key with one
+    description, an OAuth client with one name, a new secret of one client), the one made first, by ``created``
+    and then ``key``: every run keeps that one and deletes its own if it is another, so that they converge."""
+    return min(records, key=lambda r: (durations.epoch(r.get(created)) or 0.0, str(r.get(key))))

@@ -153,7 +153,7 @@ SPEC = dict(
 
 def _public(record):
     """The client as the API describes it, without the secret that only its creation returns."""
-    return dict((k, v) for k, v in (record or {}).items() if k != 'clientSecret')
+    return dict((k, v) for k, v in (record or {}).items() if k not in ('clientSecret', 'raced'))
 
 
 def run(task):
@@ -198,10 +198,38 @@ def run(task):
         result['patch'] = outcome['sent']
     if 'diff' in outcome:
         result['diff'] = outcome['diff']
+    if created:
+        _settle_created(task, api, created, result, hints)
+    return result
+
+
+def _settle_created(task, api, created, result, hints):
+    """The first secret of a client this task created is returned once. Another run that made the same client at
+    the same moment, and first, keeps it; a lost answer left a client whose first secret nobody received: a fresh
+    secret is made for it (the unknown one is left for the owner or the next rotation to delete: another run may
+    hold it)."""
+    name = created.get('clientName')
+    if created.get('raced'):
+        result['changed'] = False
+        task.warn('another run created OAuth client %r at the same moment, and first: this run deleted its own and '
+                  'keeps that one (%s), whose first secret went to the other run' % (name, created.get('clientId')))
+        return
+    if created.get('appType', 'web') != 'web':
+        return
     if created.get('clientSecret'):
         task.censor = True
         result.update(client_secret=created['clientSecret'], client_secret_hint=hints[0] if hints else None)
-    return result
+        return
+    fresh = api.create_secret(created)
+    unknown = ', '.join(hints) or 'none'
+    task.censor = True
+    result.update(client_secret=fresh['clientSecret'], client_secret_hint=fresh.get('hint'))
+    result['oauth_client']['clientSecrets'] = [dict((k, fresh.get(k)) for k in ('hint', 'createdAt', 'createdBy'))] + \
+        list(result['oauth_client'].get('clientSecrets') or [])
+    task.warn('the answer to creating OAuth client %r was lost, so its first secret (hint %s) was never received: a '
+              'new secret (hint %s) was made and is returned. Delete the unknown one once you are sure no other run got '
+              'it (qlik_oauth_client_secret with state=absent and hint), or let the next rotation do it' % (
+                  name, unknown, fresh.get('hint')))
 
 
 def main():

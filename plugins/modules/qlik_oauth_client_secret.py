@@ -12,15 +12,25 @@ version_added: 0.1.0
 description:
   - Manages the secrets of a tenant OAuth client, found by O(id) or O(name), idempotently.
     Qlik shows a secret once, when it is created; afterwards only its C(hint) is readable.
-  - With O(state=present), makes sure the client has a secret younger than O(max_age); when none is
-    (or the client has none), creates one and returns it in RV(client_secret) with its RV(hint). The
-    task's output is then censored as with C(no_log); the registered result keeps the secret.
-  - With O(state=absent), deletes the secret with O(hint), or every secret but the O(keep_newest)
-    newest, or those older than O(older_than). A client is never left without a secret unless
-    O(allow_none=true) (refused before any write).
+  - "With O(state=present), makes sure that the secret in use is younger than O(max_age): when it is older
+    (or the client has none), creates one and returns it in RV(client_secret) with its RV(hint). The task's
+    output is then censored as with C(no_log); the registered result keeps the secret."
+  - The secret in use is the one with O(current_hint), or the client's only secret. A client with several
+    secrets and no O(current_hint) is refused, because nobody can tell which one a pipeline holds. Age never
+    decides what is kept; only which secret is in use does.
+  - Secrets newer than the one in use were never handed over. One younger than O(pending_timeout) may be
+    another run's rotation that is handing it over right now - a rotation is then refused before any write;
+    an older one is an interrupted run's orphan, whose value nobody has - it is deleted.
+  - When two runs create a secret at the same moment, the one whose secret was made first goes on; the other
+    deletes its own new secret and fails saying so. A create whose answer is lost is never sent again: the
+    task fails naming the hint that appeared, and a later run deletes it as an orphan.
+  - RV(old) lists the secrets to delete once the new one is handed over (or, when no rotation was due, those
+    older than the one in use); delete them with O(state=absent) and O(hint), as the role
+    C(qlikcloud.platform.rotate_client_secret) does.
+  - With O(state=absent), deletes the secrets with O(hint), or every secret but the O(keep_newest) newest,
+    or those older than O(older_than). A client is never left without a secret unless O(allow_none=true)
+    (refused before any write).
   - Qlik allows five secrets per client; a sixth is refused with a message that says what to delete.
-  - A create whose answer is lost (the secret may exist, its value is lost) is settled by reading the
-    hints again; the orphan is deleted before the call is sent again.
 author:
   - Qlik Cloud platform collection maintainers (@qlikcloud)
 extends_documentation_fragment:
@@ -35,21 +45,40 @@ options:
     description: The name of the OAuth client (it must be unique), when O(id) is not given.
     type: str
   state:
-    description: V(present) ensures a young enough secret; V(absent) deletes secrets.
+    description: V(present) ensures a young enough secret in use; V(absent) deletes secrets.
     type: str
     choices: [present, absent]
     default: present
   max_age:
     description:
-      - With O(state=present), the age past which the newest secret is replaced by a new one, as an
-        ISO 8601 duration (V(P90D), V(PT12H), V(P1W)) or seconds. Without it any secret will do.
+      - With O(state=present), the age past which the secret in use is replaced by a new one, as an
+        ISO 8601 duration (V(P90D), V(PT12H), V(P1W)) or seconds. Without it a secret is only created when
+        the client has none.
       - V(0) creates a new secret on every run (not idempotent, by request).
     type: raw
-  hint:
-    description: With O(state=absent), the hint of the secret to delete (a hint that does not exist is no change).
+  current_hint:
+    description:
+      - With O(state=present), the hint of the secret in use (the one your pipeline holds). Needed when the
+        client has more than one secret. The role C(qlikcloud.platform.rotate_client_secret) hands it over
+        with every new secret.
     type: str
+  pending_timeout:
+    description:
+      - With O(state=present), how long a secret newer than the one in use is taken for another run's
+        rotation in progress (no rotation starts meanwhile); once older it is an orphan and deleted. An ISO
+        8601 duration or seconds; V(0) treats every such secret as an orphan (only when no other run can be
+        rotating this client).
+    type: raw
+    default: PT15M
+  hint:
+    description: With O(state=absent), the hint(s) of the secrets to delete (a hint that does not exist is no change).
+    type: list
+    elements: str
   keep_newest:
-    description: With O(state=absent), delete every secret but the N newest (by C(createdAt)).
+    description:
+      - With O(state=absent), delete every secret but the N newest (by C(createdAt)).
+      - With O(state=present), how many secrets RV(old) leaves, the one in use (or the new one) included
+        (default 1).
     type: int
   older_than:
     description: With O(state=absent), delete the secrets older than this ISO 8601 duration (or seconds).
@@ -61,7 +90,7 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Nothing is written; C(changed) and C(deleted) tell what would happen.
+    details: Nothing is written; C(changed), C(plan) and C(deleted) tell what would happen.
   diff_mode:
     support: full
     details: Shows the hints of the client's secrets before and after (a new one as V((new))), never a secret.
@@ -77,12 +106,21 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: A secret younger than 90 days
+- name: The secret in use (hint 9f3a) younger than 90 days
   qlikcloud.platform.qlik_oauth_client_secret:
     tenant_url: acme.eu.qlikcloud.com
     name: reporting-pipeline
     max_age: P90D
+    current_hint: 9f3a
   register: secret
+
+- name: Once the new secret is stored, delete the ones it replaces
+  qlikcloud.platform.qlik_oauth_client_secret:
+    tenant_url: acme.eu.qlikcloud.com
+    name: reporting-pipeline
+    state: absent
+    hint: "{{ secret.old }}"
+  when: secret.old | length > 0
 
 - name: Keep only the two newest secrets
   qlikcloud.platform.qlik_oauth_client_secret:
@@ -102,12 +140,33 @@ hint:
   returned: when a secret was created
   type: str
   sample: 9f3a
+current_hint:
+  description: The hint of the secret in use before the task (None when the client had none).
+  returned: with O(state=present)
+  type: str
+old:
+  description:
+    - The hints of the secrets to delete once the new secret is handed over or, when no secret was created,
+      of the secrets older than the one in use (beyond O(keep_newest)).
+  returned: with O(state=present)
+  type: list
+  elements: str
+pending:
+  description: The hints of secrets newer than the one in use and younger than O(pending_timeout).
+  returned: with O(state=present)
+  type: list
+  elements: str
 deleted:
-  description: The hints of the secrets deleted (in check mode, that would be deleted).
-  returned: with O(state=absent)
+  description: The hints of the secrets deleted (in check mode, that would be deleted), orphans with O(state=present).
+  returned: always
   type: list
   elements: str
   sample: [1b2c, 77de]
+plan:
+  description: What the task did or, in check mode, would do, one line a write.
+  returned: when something changed or would change
+  type: list
+  elements: str
 secrets:
   description: The client's secrets after the task, newest first (hints, never secrets).
   returned: always
@@ -118,15 +177,12 @@ oauth_client_id:
   description: The C(clientId) of the client.
   returned: always
   type: str
-msg:
-  description: In check mode, what the real run would do.
-  returned: in check mode when a secret would be created
-  type: str
 '''
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import durations, oauth_clients
 from ansible_collections.qlikcloud.platform.plugins.module_utils.client import tenant_argument_spec
-from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import run_module
+from ansible_collections.qlikcloud.platform.plugins.module_utils.resource import ensure, first_made
+from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import TaskFailure, run_module
 
 SPEC = dict(
     argument_spec=dict(
@@ -135,42 +191,54 @@ SPEC = dict(
         name=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         max_age=dict(type='raw'),
-        hint=dict(type='str'),
+        current_hint=dict(type='str'),
+        pending_timeout=dict(type='raw', default='PT15M'),
+        hint=dict(type='list', elements='str'),
         keep_newest=dict(type='int'),
         older_than=dict(type='raw'),
         allow_none=dict(type='bool', default=False),
     ),
     required_one_of=[('id', 'name')],
-    mutually_exclusive=[('hint', 'keep_newest', 'older_than'), ('max_age', 'hint'), ('max_age', 'keep_newest'),
-                        ('max_age', 'older_than')],
+    mutually_exclusive=[('hint', 'keep_newest', 'older_than'), ('max_age', 'hint'), ('max_age', 'older_than'),
+                        ('current_hint', 'hint'), ('current_hint', 'older_than')],
     required_if=[('state', 'absent', ('hint', 'keep_newest', 'older_than'), True)],
 )
 
 
 def _check(params):
     """Every check that needs no request; durations become seconds."""
-    if params['max_age'] is not None:
-        params['max_age'] = durations.seconds(params['max_age'], 'max_age')
-        if params['state'] != 'present':
-            raise ValueError('max_age goes with state=present')
-    if params['older_than'] is not None:
-        params['older_than'] = durations.seconds(params['older_than'], 'older_than')
+    for option in ('max_age', 'older_than', 'pending_timeout'):
+        if params[option] is not None:
+            params[option] = durations.seconds(params[option], option)
+    if params['state'] != 'present':
+        for option in ('max_age', 'current_hint'):
+            if params[option] is not None:
+                raise ValueError('%s goes with state=present' % option)
     if params['keep_newest'] is not None:
         if params['keep_newest'] < 0:
             raise ValueError('keep_newest must be 0 or more, got %d' % params['keep_newest'])
         if params['keep_newest'] == 0 and not params['allow_none']:
             raise ValueError('keep_newest=0 would leave the client without a secret: set allow_none=true to mean it')
-    if params['hint'] is not None and not params['hint'].strip():
-        raise ValueError('hint must not be empty')
+    for option in ('current_hint',):
+        if params[option] is not None and not params[option].strip():
+            raise ValueError('%s must not be empty' % option)
+    if params['hint'] is not None:
+        params['hint'] = [h.strip() for h in params['hint']]
+        if not all(params['hint']):
+            raise ValueError('hint must not be empty')
 
 
 def _shown(secrets):
     return [dict((k, s.get(k)) for k in ('hint', 'createdAt', 'createdBy')) for s in secrets]
 
 
-# present: the client has a secret younger than max_age (else one is created); absent: the secret with hint, or
-# all but the keep_newest newest, or those older than older_than, are deleted. A client is never left without a
-# secret unless allow_none.
+def _age(secret):
+    return durations.describe(secret['age'])
+
+
+# present: the secret in use is younger than max_age, else a new one is made (and orphans deleted); absent: the
+# secrets named by hint, or all but the keep_newest newest, or those older than older_than are deleted. Both go
+# through ensure(), on the client's secrets as the object: which hints it has, and whether the one in use is fresh.
 def run(task):
     params = task.params
     _check(params)
@@ -180,28 +248,110 @@ def run(task):
         raise ValueError('no OAuth client %s in this tenant (%s)' % (
             'with id %s' % params['id'] if params['id'] else 'named %r' % params['name'], api.client.host))
     secrets = oauth_clients.newest_first(record)
-    result = dict(changed=False, oauth_client_id=record['clientId'], secrets=_shown(secrets))
+    result = dict(changed=False, oauth_client_id=record['clientId'], secrets=_shown(secrets), deleted=[])
     if params['state'] == 'present':
-        young = [s for s in secrets if params['max_age'] is None or (s['age'] is not None and s['age'] < params['max_age'])]
-        if young and params['max_age'] != 0:
-            return result
-        result['changed'] = True
-        if task.diff:
-            result['diff'] = dict(before=dict(secrets=[s['hint'] for s in secrets]),
-                                  after=dict(secrets=['(new)'] + [s['hint'] for s in secrets]))
-        if task.check_mode:
-            result['msg'] = 'would create a secret (check mode): %s' % (
-                'max_age=0 makes one every run' if params['max_age'] == 0 else
-                'the newest is older than max_age' if secrets else 'the client has none')
-            return result
-        made = api.create_secret(record)
-        task.censor = True
-        result.update(client_secret=made['clientSecret'], hint=made.get('hint'),
-                      secrets=_shown([made]) + result['secrets'])
-        return result
+        return _present(task, api, record, secrets, result)
+    return _absent(task, api, record, secrets, result)
 
+
+def _view(state):
+    return dict(secrets=list(state['hints']))
+
+
+def _present(task, api, record, secrets, result):
+    params = task.params
+    name = record.get('clientName')
+    try:
+        where = oauth_clients.rotation(secrets, params['current_hint'], params['max_age'], params['keep_newest'] or 1,
+                                       params['pending_timeout'])
+    except ValueError as exc:
+        raise ValueError('OAuth client %s: %s' % (name, exc))
+    current = where['current']
+    result.update(current_hint=current and current.get('hint'), pending=[s['hint'] for s in where['pending']],
+                  old=where['old_now'])
+    if where['due'] and where['pending']:
+        raise TaskFailure(
+            'OAuth client %s: %s newer than the secret in use (%s) and never handed over: another run may be rotating '
+            'this client right now, so this run changes nothing. Re-run once it has finished, or after pending_timeout '
+            'if no other run is going on (an interrupted run left it)' % (
+                name, ', '.join('secret %s (made %s ago)' % (s['hint'], _age(s)) for s in where['pending'])
+                + (' are' if len(where['pending']) > 1 else ' is'), current['hint'] if current else 'none'), result)
+    made = {}
+
+    def update(state, changes):
+        sent = []
+        for secret in where['abandoned']:
+            if api.delete_secret(record['clientId'], secret['hint']):
+                result['deleted'].append(secret['hint'])
+            sent.append('delete orphan secret %s' % secret['hint'])
+        if changes.get('fresh'):
+            made.update(api.create_secret(record))
+            _settle(task, api, record, where, made)
+            sent.append('create a secret')
+        return sent
+
+    def apply(state, changes):
+        hints = [h for h in state['hints'] if h not in [s['hint'] for s in where['abandoned']]]
+        return dict(state, fresh=True, hints=([made.get('hint', '(new)')] if changes.get('fresh') else []) + hints)
+
+    def operations(changes):
+        plan = ['delete orphan secret %s (made %s ago, never handed over)' % (s['hint'], _age(s))
+                for s in where['abandoned']]
+        if changes.get('fresh'):
+            plan.append('create a secret: %s' % (
+                'max_age=0 makes one every run' if params['max_age'] == 0 else 'the client has none'
+                if current is None else 'the secret in use (%s) is %s old, older than max_age' % (
+                    current['hint'], _age(current))))
+        return plan
+
+    state = dict(hints=[s['hint'] for s in secrets], fresh=not where['due'],
+                 orphans=[s['hint'] for s in where['abandoned']])
+    outcome = ensure(task, state, dict(fresh=True, orphans=[]), None, update, view=_view, apply=apply,
+                     operations=operations)
+    result['changed'] = outcome['changed']
+    if outcome.get('sent'):
+        result['plan'] = outcome['sent']
+    if task.check_mode:
+        result['deleted'] = [s['hint'] for s in where['abandoned']]
+    if 'diff' in outcome:
+        result['diff'] = outcome['diff']
+    if made:
+        task.censor = True
+        result.update(client_secret=made['clientSecret'], hint=made.get('hint'), old=where['old_after'],
+                      secrets=_shown([made]) + [s for s in result['secrets'] if s['hint'] not in result['deleted']])
+    elif outcome['changed'] and not task.check_mode:
+        result['secrets'] = [s for s in result['secrets'] if s['hint'] not in result['deleted']]
+    if task.check_mode and outcome.get('sent') and where['due']:
+        result['old'] = where['old_after']
+    return result
+
+
+def _settle(task, api, record, where, made):
+    """After creating ``made``: when another run made a secret of this client at the same moment (newer than the one
+    in use, never handed over, younger than pending_timeout), the one made first goes on; this run deletes its own if
+    it is not that one, and fails saying so."""
+    before = set(s['hint'] for s in where['older'] + ([where['current']] if where['current'] else []))
+    after = oauth_clients.newest_first(api.find(client_id=record['clientId']) or {})
+    rivals = [s for s in after if s.get('hint') not in before and s.get('hint') != made.get('hint')
+              and (s['age'] is None or s['age'] < task.params['pending_timeout'])]
+    if not rivals:
+        return
+    first = first_made(rivals + [made], key='hint')
+    if first.get('hint') == made.get('hint'):
+        return
+    api.delete_secret(record['clientId'], made['hint'])
+    raise TaskFailure('OAuth client %s: another run made a new secret (%s) at the same moment as this one, and first: '
+                      'this run deleted its own new secret (%s) and hands nothing over; the secret in use (%s) still '
+                      'works, and the other run hands its secret over' % (
+                          record.get('clientName'), first.get('hint'), made.get('hint'),
+                          where['current']['hint'] if where['current'] else 'none'),
+                      dict(changed=False, oauth_client_id=record['clientId']))
+
+
+def _absent(task, api, record, secrets, result):
+    params = task.params
     if params['hint'] is not None:
-        doomed = [s for s in secrets if s.get('hint') == params['hint']]
+        doomed = [s for s in secrets if s.get('hint') in params['hint']]
     elif params['keep_newest'] is not None:
         doomed = secrets[params['keep_newest']:]
     else:
@@ -210,16 +360,21 @@ def run(task):
     if doomed and not kept and not params['allow_none']:
         raise ValueError('deleting %s would leave OAuth client %s without a secret (nothing was deleted): set '
                          'allow_none=true to mean it' % (', '.join(s['hint'] for s in doomed), record.get('clientName')))
-    result.update(deleted=[s['hint'] for s in doomed], secrets=_shown(kept))
-    if task.diff:
-        result['diff'] = dict(before=dict(secrets=[s['hint'] for s in secrets]),
-                              after=dict(secrets=[s['hint'] for s in kept]))
-    if not doomed:
-        return result
-    result['changed'] = True
-    if not task.check_mode:
-        result['deleted'] = [s['hint'] for s in doomed if api.delete_secret(record['clientId'], s['hint'])]
-        result['changed'] = bool(result['deleted'])
+
+    def update(state, changes):
+        deleted = [s['hint'] for s in doomed if api.delete_secret(record['clientId'], s['hint'])]
+        result['deleted'] = deleted
+        return ['delete secret %s' % hint for hint in deleted] or None
+
+    outcome = ensure(task, dict(hints=[s['hint'] for s in secrets]), dict(hints=[s['hint'] for s in kept]), None,
+                     update, view=_view, operations=lambda changes: ['delete secret %s' % s['hint'] for s in doomed])
+    result.update(changed=outcome['changed'], secrets=_shown(kept))
+    if task.check_mode:
+        result['deleted'] = [s['hint'] for s in doomed]
+    if outcome.get('sent'):
+        result['plan'] = outcome['sent']
+    if 'diff' in outcome:
+        result['diff'] = outcome['diff']
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -79,7 +80,7 @@ class Ansible:
         self.emulator = emulator
         self.collections_path = collections_path
         self.workdir = workdir
-        self._count = 0
+        self._count = itertools.count(1)  # thread-safe: tests run plays concurrently
 
     def env(self, extra=None):
         env = dict(os.environ)
@@ -117,8 +118,7 @@ class Ansible:
 
         ``kill_after``: SIGKILL ansible-playbook and everything it started after that many seconds.
         """
-        self._count += 1
-        name = 'play-%03d' % self._count
+        name = 'play-%03d' % next(self._count)
         if play is None:
             play = dict(name=name, hosts=hosts, gather_facts=gather_facts, tasks=tasks)
             play_vars = dict(playbook_vars or {})

@@ -10,11 +10,16 @@ the table in docs/reliability.md (``make reliability``).
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import threading
 
 import pytest
 
+from tests.harness.secrets import (
+    CLIENTS, exchange, handover, held, hint_of, make_client, rotate_as_a_pipeline, rotation_play, stored)
+from tests.integration.test_inventory import Inventory, plain
 from tests.integration.test_key_provider import ARN, ARN2, ENC, make_current, providers, task
 from tests.integration.test_role import create_vars, role_play
 
@@ -26,6 +31,9 @@ TENANT = 'qlikcloud.platform.qlik_tenant'
 TENANT_INFO = 'qlikcloud.platform.qlik_tenant_info'
 TOKEN = 'qlikcloud.platform.qlik_token'
 TENANTS = '/api/v1/tenants'
+SECRET = 'qlikcloud.platform.qlik_oauth_client_secret'
+CLIENT = 'qlikcloud.platform.qlik_oauth_client'
+KEY = 'qlikcloud.platform.qlik_api_key'
 DETAILS = ENC + '/migration/actions/details'
 
 # (defect, case) for every hostile case exercised here; numbers are issue 12's, 0 = "also worth fixing"
@@ -56,12 +64,41 @@ DEFECTS = {
 }
 
 
-def hostile(defect, *cases):
+# the second hostile test (issue 20): (defect, what was wrong); 0 = the smaller ones
+SMALLER2 = ['a port with text in it echoed', "max_age '\u00b2' failing with a float error",
+            "the emulator's HTML 500 for a bad Content-Length", 'the emulator answering limit=-1 with 200']
+DEFECTS2 = {
+    0: 'smaller defects (%d): %s' % (len(SMALLER2), '; '.join(SMALLER2)),
+    1: 'rotation: a late answer to "create secret" made the role delete the secret it handed over',
+    2: 'two rotations of one client at once left a dead stored secret',
+    3: 'a re-run did not finish a rotation whose deletion failed',
+    4: 'an orphan secret of an interrupted run reset the max_age clock',
+    5: 'the orphan clean-up after a lost answer deleted a concurrent run\'s secret',
+    6: 'a POST answered after the timeout was sent again (two clients, two keys)',
+    7: 'a lost answer to an OAuth client creation: no secret, no word',
+    8: 'three concurrent qlik_api_key runs made two keys',
+    9: "qlik_api_key counted and revoked other users' keys",
+    10: 'API keys after the first page were invisible (startingAfter paging)',
+    11: 'qlik_api_key inputs: expiry <= rotate_before, raw expiry sent, id with present, max_age .nan',
+    12: 'inventory: two tenants with one name became one host',
+    13: 'inventory: a tenant without a name failed the whole inventory',
+    14: 'a console repeating its next link was read for ever',
+    15: "inventory cache served another subscription's hosts",
+    16: 'role check mode with pruning did not name the providers it would delete',
+    17: 'a ca_path that is missing or not PEM gave a bare Errno',
+}
+
+
+def hostile(defect, *cases, issue=12):
     def mark(function):
         for case in cases:
-            HOSTILE.append(dict(defect=defect, case=case, test=function.__name__))
+            HOSTILE.append(dict(issue=issue, defect=defect, case=case, test=function.__name__))
         return function
     return mark
+
+
+def hostile2(defect, *cases):
+    return hostile(defect, *cases, issue=20)
 
 
 def reg(emulator, **args):
@@ -579,4 +616,259 @@ def test_qlik_token_never_shows_the_token(emulator, ansible):
 
 
 def test_every_numbered_defect_has_a_regression_test():
-    assert {case['defect'] for case in HOSTILE} == set(range(0, 18))
+    for issue, defects in ((12, DEFECTS), (20, DEFECTS2)):
+        assert {case['defect'] for case in HOSTILE if case['issue'] == issue} == set(defects), issue
+
+
+
+# ================================================================== the second hostile test (issue 20)
+def _secret_path(client_id):
+    return '%s/%s/client-secrets' % (CLIENTS, client_id)
+
+
+def _secrets_file(workdir, emulator, client_id, value):
+    path = workdir / 'secrets.json'
+    path.write_text(json.dumps(dict(s_old=value, s_hint=hint_of(emulator, client_id, value))))
+    return ['-e', '@%s' % path]
+
+
+def _rotation(emulator, client_id, workdir, **extra):
+    return rotation_play(emulator, client_id, '{{ s_old }}', '{{ s_hint }}', rotate_client_secret_handover=handover(workdir),
+                         **extra)
+
+
+# ----------------------------------------------------------------------------------------- s1
+@hostile2(1, 'role: "create secret" answered after the client timed out, applied late')
+def test_s01_a_late_create_answer_never_costs_the_handed_over_secret(emulator, ansible, tmp_path):
+    client_id, old = make_client(emulator, age_days=120)
+    emulator.faults(fault_kinds=('slow',), fault_delay=1.5, fault_methods=('POST',),
+                    fault_paths=(_secret_path(client_id),), fault_limit=1)
+    mark = emulator.last_seq()
+    run = ansible.run(play=_rotation(emulator, client_id, tmp_path),
+                      extra_args=_secrets_file(tmp_path, emulator, client_id, old), env=dict(QLIK_TIMEOUT='1'))
+    emulator.wait_idle()
+    assert run.rc != 0, run.output()
+    late = [s for s in held(emulator, client_id).secrets if s.value != old]
+    assert len(late) == 1 and 'secret(s) with hint %s appeared' % late[0].hint in run.stdout, run.output()
+    posts = [e for e in emulator.requests(since=mark) if e['method'] == 'POST' and e['path'] == _secret_path(client_id)]
+    assert len(posts) == 1  # never sent again
+    assert stored(tmp_path) == (None, None) and exchange(emulator, client_id, old) == 200
+    # the late secret is nobody's: the next run (alone on this client) deletes it and rotates
+    run = ansible.run(play=_rotation(emulator, client_id, tmp_path, rotate_client_secret_pending_timeout='PT0S'),
+                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+    assert run.rc == 0, run.output()
+    new, hint = stored(tmp_path)
+    assert [s.value for s in held(emulator, client_id).secrets] == [new]
+    assert exchange(emulator, client_id, new) == 200 and exchange(emulator, client_id, old) == 401
+    assert run.task("Set the role's facts")['ansible_facts']['rotate_client_secret_deleted'] == [late[0].hint, old[-4:]]
+
+
+# ----------------------------------------------------------------------------------------- s2
+def _rotate_twice_at_once(emulator, ansible, workdir):
+    client_id, old = make_client(emulator, name=workdir.name, age_days=120)
+    args = _secrets_file(workdir, emulator, client_id, old)
+    runs = [None, None]
+
+    def rotate(slot):
+        runs[slot] = ansible.run(play=_rotation(emulator, client_id, workdir), extra_args=args)
+
+    threads = [threading.Thread(target=rotate, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return client_id, old, runs
+
+
+@hostile2(2, 'two rotations of one client at once, one store')
+@pytest.mark.emulator(fault_latency=0.05)
+def test_s02_two_rotations_at_once_end_with_one_stored_secret_that_works(emulator, ansible, tmp_path):
+    for pair in range(2):
+        workdir = tmp_path / ('pair-%d' % pair)
+        workdir.mkdir()
+        client_id, old, runs = _rotate_twice_at_once(emulator, ansible, workdir)
+        assert sorted(run.rc == 0 for run in runs) == [False, True], [run.output() for run in runs]
+        secret, hint = stored(workdir)
+        assert [s.value for s in held(emulator, client_id).secrets] == [secret]
+        assert exchange(emulator, client_id, secret) == 200 and exchange(emulator, client_id, old) == 401
+        loser = next(run for run in runs if run.rc)
+        assert re.search(r'another run|no secret with hint|newer than the secret in use', loser.stdout), loser.output()
+
+
+# ----------------------------------------------------------------------------------------- s3
+@hostile2(3, 'deleting the old secret fails after the handover; a plain re-run')
+def test_s03_a_re_run_finishes_a_half_done_rotation(emulator, ansible, tmp_path):
+    client_id, old = make_client(emulator, age_days=120)
+    emulator.faults(fault_kinds=('500',), fault_methods=('DELETE',), fault_paths=(_secret_path(client_id),))
+    run = ansible.run(play=_rotation(emulator, client_id, tmp_path, rotate_client_secret_retries=0),
+                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+    emulator.faults()
+    assert run.rc != 0
+    new, hint = stored(tmp_path)
+    assert 'hint %s) works and was handed over: re-run with it and its hint' % hint in run.stdout, run.output()
+    assert sorted(s.value for s in held(emulator, client_id).secrets) == sorted([old, new])
+    mark = emulator.last_seq()
+    again = ansible.run(play=_rotation(emulator, client_id, tmp_path),
+                        extra_args=_secrets_file(tmp_path, emulator, client_id, new))
+    assert again.rc == 0 and again.recap()['localhost']['changed'] == 1, again.output()
+    assert [(e['method'], e['path']) for e in emulator.requests(writes=True, since=mark)] == [
+        ('DELETE', '%s/%s' % (_secret_path(client_id), old[-4:]))]
+    assert exchange(emulator, client_id, old) == 401 and exchange(emulator, client_id, new) == 200
+
+
+# ----------------------------------------------------------------------------------------- s4
+@hostile2(4, 'an orphan left by a run killed between create and handover, an hour old',
+          'the same orphan two minutes old (a run may still be handing it over)')
+def test_s04_an_orphan_is_not_a_rotation(emulator, ansible, tmp_path):
+    client_id, old = make_client(emulator, age_days=120)
+    orphan = emulator.model.credentials.create_secret(emulator.source_tenant, client_id, 'killed-run')
+    record = held(emulator, client_id)
+    record.secrets[-1].created -= 120
+    mark = emulator.last_seq()
+    young = ansible.run(play=_rotation(emulator, client_id, tmp_path),
+                        extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+    assert young.rc != 0 and 'another run may be rotating this client' in young.stdout, young.output()
+    assert 'secret %s (made 2 minutes ago) is newer than the secret in use (%s)' % (orphan['hint'], old[-4:]) \
+        in young.stdout
+    assert emulator.requests(writes=True, since=mark) == []
+    record.secrets[-1].created -= 3600
+    run = ansible.run(play=_rotation(emulator, client_id, tmp_path),
+                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+    assert run.rc == 0, run.output()
+    new, hint = stored(tmp_path)
+    assert [s.value for s in held(emulator, client_id).secrets] == [new]
+    assert exchange(emulator, client_id, old) == 401
+
+
+# ----------------------------------------------------------------------------------------- s5
+@hostile2(5, "create answer lost while another run's secret appears at the same moment")
+def test_s05_a_lost_answer_never_deletes_a_concurrent_runs_secret(emulator, ansible, tmp_path):
+    client_id, old = make_client(emulator, age_days=120)
+    emulator.faults(fault_kinds=('drop_after',), fault_methods=('POST',), fault_paths=(_secret_path(client_id),),
+                    fault_limit=1)
+    credentials = emulator.model.credentials
+    theirs = []
+    real = credentials.create_secret
+
+    def with_a_concurrent_run(tenant, made_for, caller):
+        if not theirs:
+            theirs.append(real(tenant, made_for, 'the-other-run'))
+        return real(tenant, made_for, caller)
+
+    credentials.create_secret = with_a_concurrent_run
+    run = ansible.run(play=_rotation(emulator, client_id, tmp_path),
+                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+    assert run.rc != 0 and 'appeared' in run.stdout, run.output()
+    values = [s.value for s in held(emulator, client_id).secrets]
+    assert theirs[0]['clientSecret'] in values and old in values and len(values) == 3
+    assert [e['method'] for e in emulator.requests(writes=True)] == ['POST']
+
+
+# ----------------------------------------------------------------------------------------- s6, s7
+@hostile2(6, 'OAuth client creation answered after the client timed out')
+@hostile2(7, 'OAuth client created, its answer (with the only secret) lost')
+@pytest.mark.parametrize('fault', ['slow', 'drop_after'])
+def test_s06_s07_a_lost_client_creation_answer_gives_one_client_and_a_usable_secret(emulator, ansible, fault):
+    emulator.faults(fault_kinds=(fault,), fault_delay=1.5, fault_methods=('POST',), fault_paths=(CLIENTS,),
+                    fault_limit=1)
+    run = ansible.run([task('create', dict(ansible.connection(), name='late', timeout=1), module=CLIENT,
+                            register='made'),
+                       task('store', {'content': '{{ made.client_secret }}', 'dest': 'secret.txt'},
+                            module='ansible.builtin.copy', no_log=True)])
+    emulator.wait_idle()
+    assert run.rc == 0, run.output()
+    clients = [c for c in emulator.model.credentials.list_clients(emulator.source_tenant) if c.name == 'late']
+    assert len(clients) == 1  # the POST was not sent again
+    client = clients[0]
+    secret = open(os.path.join(ansible.workdir, 'secret.txt')).read()
+    assert exchange(emulator, client.client_id, secret) == 200
+    assert len(client.secrets) == 2 and 'its first secret (hint %s) was never received' % client.secrets[0].hint \
+        in run.stdout + run.stderr
+    assert secret not in run.stdout + run.stderr
+
+
+# ----------------------------------------------------------------------------------------- s11
+@hostile2(11, 'expiry not longer than rotate_before', "id with state=present", 'max_age: .nan',
+          "expiry ' p30d ' (lower case, spaces)")
+def test_s11_api_key_inputs_are_refused_or_sent_as_checked(emulator, ansible):
+    conn = ansible.connection()
+    mark = emulator.last_seq()
+    run = ansible.run([
+        task('short', dict(conn, description='k', expiry='P7D', rotate_before='P7D'), module=KEY, ignore_errors=True),
+        task('id present', dict(conn, id='abc', description='k', state='present'), module=KEY, ignore_errors=True),
+        task('nan', dict(conn, id='x', max_age='{{ "nan" | float }}'), module=SECRET, ignore_errors=True),
+        task('superscript', dict(conn, id='x', max_age='\u00b2'), module=SECRET, ignore_errors=True),
+    ])
+    assert run.rc == 0, run.output()
+    assert run.task('short')['msg'].startswith('expiry (P7D) must be longer than rotate_before')
+    assert run.task('id present')['msg'] == 'parameters are mutually exclusive: id|description'
+    assert run.task('nan')['msg'].startswith('max_age must be a finite number')
+    assert run.task('superscript')['msg'].startswith('max_age must be an ISO 8601 duration')
+    assert emulator.requests(writes=True, since=mark) == []
+    run = ansible.run([task('create', dict(conn, description='k', expiry=' p30d '), module=KEY)])
+    assert run.rc == 0, run.output()
+    posts = [e for e in emulator.requests(writes=True, since=mark) if e['path'] == '/api/v1/api-keys']
+    assert [e['body'] for e in posts] == [dict(description='k', expiry='P30D')]
+
+
+# ----------------------------------------------------------------------------------------- s12, s13, s15
+def _tenant_hosts(listing):
+    return dict((host, hostvars['qlik_tenant_id']) for host, hostvars in listing['_meta']['hostvars'].items())
+
+
+@hostile2(12, 'two tenants with one name')
+@hostile2(13, 'a tenant with an empty name')
+def test_s12_s13_every_tenant_is_a_host_of_its_own(emulator, ansible, tmp_path):
+    twins = [emulator.add_tenant(name='twin-%d' % i) for i in range(2)]
+    nameless = emulator.add_tenant(name='nameless')
+    for tenant in twins:
+        tenant.name = 'twin'
+    nameless.name = ''
+    inventory = Inventory(emulator, ansible, tmp_path)
+    listing, proc = inventory.listed(inventory.config())
+    hosts = _tenant_hosts(listing)
+    assert hosts['twin-%s' % twins[0].id] == twins[0].id and hosts['twin-%s' % twins[1].id] == twins[1].id
+    assert hosts[nameless.id] == nameless.id and 'twin' not in hosts
+    assert len(hosts) == len(emulator.model.tenants)
+    assert "2 tenants are named 'twin'" in proc.stderr
+
+
+@hostile2(15, 'cache on, then another subscription from the environment')
+def test_s15_the_cache_is_per_subscription(emulator, ansible, tmp_path):
+    other = emulator.add_tenant(name='other-sub')
+    other.subscription_id = 'sub-other'
+    inventory = Inventory(emulator, ansible, tmp_path)
+    path = inventory.config(cache=True, cache_plugin='ansible.builtin.jsonfile',
+                            cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
+    first, dummy = inventory.listed(path)
+    second, dummy = inventory.listed(path, env=dict(QLIK_SUBSCRIPTION_ID='sub-other'))
+    assert 'other-sub' not in _tenant_hosts(first) and set(_tenant_hosts(second)) == {'other-sub'}
+    mark = emulator.last_seq()
+    again, dummy = inventory.listed(path, env=dict(QLIK_SUBSCRIPTION_ID='sub-other'))
+    assert again == second and emulator.requests(since=mark) == []  # still cached, per subscription
+
+
+# ----------------------------------------------------------------------------------------- s17
+@hostile2(17, 'ca_path that does not exist', 'ca_path that is not PEM')
+def test_s17_a_bad_ca_path_names_the_option_and_the_file(emulator, ansible, tmp_path):
+    text = tmp_path / 'not-a-ca.pem'
+    text.write_text('hello\n')
+    missing = str(tmp_path / 'missing.pem')
+    mark = emulator.last_seq()
+    run = ansible.run([task('missing', dict(ansible.connection(), ca_path=missing), module=PROVIDER_INFO,
+                            ignore_errors=True),
+                       task('text', dict(ansible.connection(), ca_path=str(text)), module=PROVIDER_INFO,
+                            ignore_errors=True)])
+    assert run.rc == 0, run.output()
+    assert run.task('missing')['msg'] == 'ca_path %s does not exist: give a PEM file of the CA certificates to trust' \
+        % missing
+    assert run.task('text')['msg'].startswith('ca_path %s is not a readable PEM file of CA certificates' % text)
+    assert emulator.requests(since=mark) == []
+
+
+@hostile2(0, 'a port with text in it')
+def test_s00_a_bad_port_is_not_echoed(emulator, ansible):
+    run = ansible.run([task('port', dict(ansible.connection(), tenant_url='acme.example:44x3secret'),
+                            module=PROVIDER_INFO, ignore_errors=True)])
+    message = run.task('port')['msg']
+    assert message.startswith('tenant_url has an invalid port on host acme.example') and '44x3secret' not in message

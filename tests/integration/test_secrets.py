@@ -11,6 +11,8 @@ import sys
 import pytest
 import requests
 
+from tests.harness.secrets import (
+    CLIENTS, DAY, exchange, handover, held, hint_of, make_client, rotate_as_a_pipeline, rotation_play, stored)
 from tests.integration.test_inventory import Inventory
 from tests.integration.test_key_provider import task
 
@@ -19,9 +21,6 @@ SECRET = 'qlikcloud.platform.qlik_oauth_client_secret'
 CLIENT_INFO = 'qlikcloud.platform.qlik_oauth_client_info'
 KEY = 'qlikcloud.platform.qlik_api_key'
 KEY_INFO = 'qlikcloud.platform.qlik_api_key_info'
-ROLE = 'qlikcloud.platform.rotate_client_secret'
-CLIENTS = '/api/v1/oauth-clients'
-DAY = 86400
 
 
 def writes(emulator, since):
@@ -32,27 +31,6 @@ def keep_secret(tmp_path):
     """A no_log task that stores the registered ``new.client_secret`` (what a pipeline does next)."""
     copy = dict(content='{{ new.client_secret }}', dest=str(tmp_path / 'secret'), mode='0600')
     return {'name': 'keep it', 'ansible.builtin.copy': copy, 'no_log': True}
-
-
-def make_client(emulator, name='pipeline', age_days=0, tenant=None):
-    """An OAuth client made directly in the emulator, its first secret ``age_days`` old; returns (id, secret)."""
-    tenant = tenant or emulator.source_tenant
-    client, secret = emulator.model.credentials.create_client(
-        tenant, dict(clientName=name, allowedGrantTypes=['client_credentials'], allowedScopes=['admin_classic']),
-        'setup')
-    client.secrets[0].created -= age_days * DAY
-    return client.client_id, secret
-
-
-def held(emulator, client_id, tenant=None):
-    return emulator.model.credentials.client(tenant or emulator.source_tenant, client_id)
-
-
-def exchange(emulator, client_id, secret, tenant=None):
-    """Status of a token exchange with ``client_id``/``secret`` on the tenant host."""
-    url = emulator.url(tenant or emulator.source_tenant) + '/oauth/token'
-    return requests.post(url, json=dict(client_id=client_id, client_secret=secret, grant_type='client_credentials'),
-                         verify=emulator.ca_path, timeout=10).status_code
 
 
 def test_oauth_client_lifecycle(emulator, ansible):
@@ -112,14 +90,20 @@ def test_secrets_rotate_prune_limit_and_revocation(emulator, ansible, tmp_path):
     run = ansible.run([task('young enough', dict(base, max_age='P365D'), module=SECRET),
                        task('plan', dict(base, max_age='P90D'), module=SECRET, check_mode=True)], diff=True)
     assert run.rc == 0 and run.task('young enough')['changed'] is False, run.output()
-    assert run.task('plan')['changed'] is True and 'older than max_age' in run.task('plan')['msg']
+    assert run.task('plan')['changed'] is True and run.task('plan')['plan'] == [
+        'create a secret: the secret in use (%s) is 100 days old, older than max_age' % first[-4:]]
+    assert run.task('plan')['old'] == [first[-4:]]  # what the new secret replaces, once handed over
     assert writes(emulator, mark) == []
 
     run = ansible.run([task('rotate', dict(base, max_age='P90D'), module=SECRET, register='new'),
-                       task('again', dict(base, max_age='P90D'), module=SECRET),
+                       task('again', dict(base, max_age='P90D', current_hint='{{ new.hint }}'), module=SECRET),
+                       task('no hint', dict(base, max_age='P90D'), module=SECRET, ignore_errors=True),
                        keep_secret(tmp_path)])
     assert run.rc == 0, run.output()
     assert run.task('rotate')['censored'] and run.task('again')['changed'] is False
+    assert run.task('again')['old'] == [first[-4:]]  # a re-run knows what the rotation replaced
+    assert 'has 2 secrets (hints %s, %s) and current_hint does not say which one is in use' % (
+        held(emulator, client_id).secrets[1].hint, first[-4:]) in run.task('no hint')['msg']
     second = (tmp_path / 'secret').read_text()
     assert exchange(emulator, client_id, second) == 200 and second not in run.stdout + run.stderr
 
@@ -134,10 +118,10 @@ def test_secrets_rotate_prune_limit_and_revocation(emulator, ansible, tmp_path):
     assert writes(emulator, mark) == [('DELETE', '%s/%s/client-secrets/%s' % (CLIENTS, client_id, first[-4:]))]
 
     for dummy in range(4):
-        emulator.model.credentials.create_secret(emulator.source_tenant, client_id, 'setup')
+        newest = emulator.model.credentials.create_secret(emulator.source_tenant, client_id, 'setup')['hint']
     mark = emulator.last_seq()
     run = ansible.run([
-        task('sixth', dict(base, max_age=0), module=SECRET, ignore_errors=True),
+        task('sixth', dict(base, max_age=0, current_hint=newest), module=SECRET, ignore_errors=True),
         task('zero', dict(base, state='absent', keep_newest=0), module=SECRET, ignore_errors=True),
         task('all old', dict(base, state='absent', older_than='PT0S'), module=SECRET, ignore_errors=True),
         task('bad duration', dict(base, max_age='90 days'), module=SECRET, ignore_errors=True),
@@ -153,22 +137,6 @@ def test_secrets_rotate_prune_limit_and_revocation(emulator, ansible, tmp_path):
     assert len(held(emulator, client_id).secrets) == 5
 
 
-@pytest.mark.emulator(fault_rate=1.0, fault_kinds=('drop_after',), fault_methods=('POST',),
-                      fault_paths=(CLIENTS,), fault_limit=1)
-def test_a_lost_create_answer_leaves_no_unknown_secret(emulator, ansible, tmp_path):
-    client_id, first = make_client(emulator, age_days=100)
-    run = ansible.run([task('rotate', dict(ansible.connection(), id=client_id, max_age='P30D'), module=SECRET,
-                            register='new'),
-                       keep_secret(tmp_path)])
-    assert run.rc == 0, run.output()
-    secrets = held(emulator, client_id).secrets
-    assert len(secrets) == 2 and secrets[0].value == first  # the orphan was deleted, then one POST more
-    assert secrets[1].value == (tmp_path / 'secret').read_text()
-    posts = [e for e in emulator.requests() if e['method'] == 'POST' and e['path'].endswith('/client-secrets')]
-    deletes = [e for e in emulator.requests() if e['method'] == 'DELETE']
-    assert [e['fault'] for e in posts] == ['drop_after', None] and len(deletes) == 1
-
-
 def test_api_keys_create_rotate_delete_and_limits(emulator, ansible, tmp_path):
     conn = ansible.connection()
     key = dict(conn, description='monitoring', expiry='P30D')
@@ -177,14 +145,14 @@ def test_api_keys_create_rotate_delete_and_limits(emulator, ansible, tmp_path):
     assert writes(emulator, mark) == []
     run = ansible.run([task('create', key, module=KEY, register='made'), task('again', key, module=KEY),
                        task('not yet', dict(key, rotate_before='P7D'), module=KEY),
-                       task('rotate', dict(key, rotate_before='P60D'), module=KEY, register='rotated'),
+                       task('rotate', dict(key, expiry='P90D', rotate_before='P60D'), module=KEY, register='rotated'),
                        dict(name='keep it', **{'ansible.builtin.copy': dict(
                            content='{{ rotated.token }}', dest=str(tmp_path / 'token'), mode='0600')}, no_log=True),
                        task('info', dict(conn, description='monitoring'), module=KEY_INFO)])
     assert run.rc == 0, run.output()
     assert run.task('again')['changed'] is False and run.task('not yet')['changed'] is False
     keys = run.task('info')['api_keys']
-    assert len(keys) == 2 and all(29 * DAY < k['expires_in'] <= 30 * DAY for k in keys)
+    assert len(keys) == 2 and sorted(round(k['expires_in'] / DAY) for k in keys) == [30, 90]
     token = (tmp_path / 'token').read_text()
     assert token not in run.stdout + run.stderr
     me = requests.get(emulator.source_tenant_url + '/api/v1/tenants/me', verify=emulator.ca_path, timeout=10,
@@ -203,44 +171,26 @@ def test_api_keys_create_rotate_delete_and_limits(emulator, ansible, tmp_path):
     assert run.rc != 0 and 'APIKEYS-9' in run.task('one too many')['msg']
 
 
-def role_play(emulator, client_id, secret, **extra):
-    variables = dict(rotate_client_secret_tenant_url=emulator.source_tenant_url, rotate_client_secret_client_id=client_id,
-                     rotate_client_secret_client_secret=secret)
-    variables.update(extra)
-    # the role needs no connection; the handover tasks below copy a file on this machine
-    return dict(name='rotate', hosts='localhost', gather_facts=False, connection='local',
-                vars=dict(ansible_python_interpreter=sys.executable), roles=[dict(role=ROLE, vars=variables)])
-
-
-def handover(tmp_path, fail=False):
-    path = tmp_path / ('handover-fail.yml' if fail else 'handover.yml')
-    tasks = [dict(name='Store the new secret', no_log=True, **{'ansible.builtin.copy': dict(
-        content='{{ rotate_client_secret_secret }}', dest=str(tmp_path / 'vault'), mode='0600')})]
-    if fail:
-        tasks.append(dict(name='The vault is read-only', **{'ansible.builtin.fail': dict(msg='vault refused')}))
-    path.write_text(json.dumps(tasks))
-    return str(path)
-
-
 def test_rotate_client_secret_role(emulator, ansible, tmp_path):
     client_id, old = make_client(emulator, age_days=120)
     secrets_file = tmp_path / 'secrets.json'
     secrets_file.write_text(json.dumps(dict(s_old=old)))
     vault = ['-e', '@%s' % secrets_file]
     mark = emulator.last_seq()
-    check = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}'), check=True, diff=True, extra_args=vault)
+    check = ansible.run(play=rotation_play(emulator, client_id, '{{ s_old }}'), check=True, diff=True, extra_args=vault)
     assert check.rc == 0, check.output()
     plan = check.task('Report the rotation that would follow')['msg']
-    assert 'would create a new secret' in plan and old[-4:] in plan and old not in check.stdout
+    assert 'create a secret: the secret in use (%s) is 120 days old, older than max_age' % old[-4:] in plan
+    assert plan.endswith('prove it, hand it over, then delete %s' % old[-4:]) and old not in check.stdout
     assert writes(emulator, mark) == []
 
-    run = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}',
-                                     rotate_client_secret_handover=handover(tmp_path)),
+    run = ansible.run(play=rotation_play(emulator, client_id, '{{ s_old }}',
+                                         rotate_client_secret_handover=handover(tmp_path)),
                       diff=True, extra_args=['-vvv'] + vault)
     assert run.rc == 0, run.output()
-    new = (tmp_path / 'vault').read_text()
+    new, new_hint = stored(tmp_path)
     assert exchange(emulator, client_id, new) == 200 and exchange(emulator, client_id, old) == 401
-    assert [s.value for s in held(emulator, client_id).secrets] == [new]
+    assert [s.value for s in held(emulator, client_id).secrets] == [new] and hint_of(emulator, client_id, new) == new_hint
     facts = run.task("Set the role's facts")['ansible_facts']
     assert facts['rotate_client_secret_rotated'] is True and facts['rotate_client_secret_deleted'] == [old[-4:]]
     log = json.dumps(emulator.model.log)
@@ -248,8 +198,8 @@ def test_rotate_client_secret_role(emulator, ansible, tmp_path):
         assert secret not in run.stdout + run.stderr and secret not in log
 
     mark = emulator.last_seq()
-    secrets_file.write_text(json.dumps(dict(s_old=new)))
-    again = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}'), extra_args=vault)
+    secrets_file.write_text(json.dumps(dict(s_old=new, s_hint=new_hint)))
+    again = ansible.run(play=rotation_play(emulator, client_id, '{{ s_old }}', '{{ s_hint }}'), extra_args=vault)
     assert again.rc == 0 and again.recap()['localhost']['changed'] == 0, again.output()
     assert writes(emulator, mark) == []
 
@@ -258,13 +208,13 @@ def test_a_failed_handover_rolls_back(emulator, ansible, tmp_path):
     client_id, old = make_client(emulator, age_days=120)
     secrets_file = tmp_path / 'secrets.json'
     secrets_file.write_text(json.dumps(dict(s_old=old)))
-    run = ansible.run(play=role_play(emulator, client_id, '{{ s_old }}',
-                                     rotate_client_secret_handover=handover(tmp_path, fail=True)),
+    run = ansible.run(play=rotation_play(emulator, client_id, '{{ s_old }}',
+                                         rotate_client_secret_handover=handover(tmp_path, fail=True)),
                       extra_args=['-e', '@%s' % secrets_file])
     assert run.rc != 0
     message = run.task('Say that the rotation failed')['msg']
     assert "failed at 'The vault is read-only': vault refused" in message
-    assert 'was deleted and the old one(s) kept' in message
+    assert 'was deleted and the secret in use (%s) kept' % old[-4:] in message
     assert [s.value for s in held(emulator, client_id).secrets] == [old]
     assert exchange(emulator, client_id, old) == 200
 
@@ -272,37 +222,19 @@ def test_a_failed_handover_rolls_back(emulator, ansible, tmp_path):
 FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=5)
 
 
-def working_secret(emulator, client_id, candidates):
-    """Which of ``candidates`` the client accepts now (checked with fault injection off), or None."""
-    saved = emulator.config.fault_rate
-    emulator.config.update(dict(fault_rate=0.0))
-    try:
-        return next((c for c in candidates if c and exchange(emulator, client_id, c) == 200), None)
-    finally:
-        emulator.config.update(dict(fault_rate=saved))
-
-
 def test_rotation_under_faults_converges_and_never_leaves_a_client_without_a_secret(emulator, ansible, tmp_path):
-    """As a pipeline runs it: each run with the secret that works now; a failed run is run again."""
+    """As a pipeline runs it: each run with the secret that works now and its hint; a failed run is run again. Alone
+    on the client, the pipeline says so (pending_timeout 0): a secret left by a lost answer is an orphan to delete."""
     client_id, old = make_client(emulator, age_days=120)
     emulator.faults(**FAULTS)
-    secrets_file = tmp_path / 'secrets.json'
-    play = role_play(emulator, client_id, '{{ s_old }}', rotate_client_secret_handover=handover(tmp_path),
-                     rotate_client_secret_retries=8)
-    for attempt in range(3):
-        stored = (tmp_path / 'vault').read_text() if (tmp_path / 'vault').exists() else None
-        usable = working_secret(emulator, client_id, [stored, old])
-        assert usable, 'the client was left without a working secret (attempt %d)' % attempt
-        secrets_file.write_text(json.dumps(dict(s_old=usable)))
-        run = ansible.run(play=play, extra_args=['-e', '@%s' % secrets_file])
-        if run.rc == 0:
-            break
-    assert run.rc == 0, run.output()
+    runs = rotate_as_a_pipeline(ansible, emulator, client_id, old, tmp_path, attempts=4,
+                                rotate_client_secret_retries=8, rotate_client_secret_pending_timeout='PT0S')
+    assert runs and runs[-1].rc == 0, runs[-1].output() if runs else 'the client was left without a working secret'
     injected = emulator.model.faults_injected
     emulator.faults()
     secrets = held(emulator, client_id).secrets
     assert len(secrets) == 1 and exchange(emulator, client_id, secrets[0].value) == 200
-    assert secrets[0].value == (tmp_path / 'vault').read_text()
+    assert secrets[0].value == stored(tmp_path)[0]
     assert injected > 0
 
 
@@ -326,10 +258,12 @@ def test_the_rotation_example_over_a_tenant_inventory(emulator, ansible, tmp_pat
         return dict(re.findall(r'^(rot-\d)\s+: ok=\d+\s+changed=(\d+)', proc.stdout, re.M)), proc.stdout
 
     def stored_and_held(tenant):
-        stored = (tmp_path / ('%s-pipeline.secret' % tenant.name)).read_text()
+        credentials = json.loads((tmp_path / ('%s-pipeline.json' % tenant.name)).read_text())
         client = next(c for c in emulator.model.credentials.list_clients(tenant)
                       if c.name == '%s-pipeline' % tenant.name)
-        return stored, client
+        assert credentials['client_id'] == client.client_id
+        assert hint_of(emulator, client.client_id, credentials['client_secret'], tenant) == credentials['hint']
+        return credentials['client_secret'], client
 
     first, dummy = play()
     assert sorted(first) == ['rot-0', 'rot-1', 'rot-2'] and all(int(c) > 0 for c in first.values())

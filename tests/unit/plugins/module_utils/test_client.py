@@ -60,6 +60,18 @@ def make(session, sleeps=None, **params):
                       mask=secrets.no_log_values.add), secrets
 
 
+def clocked(session):
+    """A client whose sleeps move its own clock (``now[0]``) instead of waiting."""
+    now = [1000.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    client = QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, timeout=10.0, retries=3),
+                        session=session, sleep=sleep, rand=lambda: 0.5, clock=lambda: now[0])
+    return client, now
+
+
 def token_answer(token=TOKEN):
     return (200, dict(access_token=token, token_type='bearer', expires_in=21600,
                       expires_at='2026-11-23T01:00:00.000Z'))
@@ -423,17 +435,8 @@ def test_a_web_page_body_is_capped_in_the_message():
 
 def test_write_once_waits_for_an_answer_slower_than_the_timeout_before_resending():
     """The POST timed out: it may still be running on the server, so re-read for a while before re-sending."""
-    now = [1000.0]
-    timed_out = requests.exceptions.ReadTimeout('read timed out')
-    session = FakeSession(timed_out)
-    sleeps = []
-
-    def sleep(seconds):
-        sleeps.append(seconds)
-        now[0] += seconds
-
-    client = QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, timeout=10.0, retries=3),
-                        session=session, sleep=sleep, rand=lambda: 0.5, clock=lambda: now[0])
+    session = FakeSession(requests.exceptions.ReadTimeout('read timed out'))
+    client, now = clocked(session)
     seen = []
 
     def recheck():
@@ -485,3 +488,46 @@ def test_trace_id_reaches_the_message_and_the_result():
         client.get('/api/v1/tenants/x')
     assert 'trace id 000000000000000079cf1ebeae103de1' in info.value.message
     assert info.value.to_result()['trace_id'] == '000000000000000079cf1ebeae103de1'
+
+
+@pytest.mark.parametrize('lost', [requests.exceptions.ReadTimeout('read timed out'), (504, None)],
+                         ids=['timeout', '504'])
+def test_write_once_never_resends_a_post_that_may_still_be_applied(lost):
+    """No answer: the call may be applied late. Re-read for a while; when nothing appears, fail saying what may
+    exist, and send nothing again (issue 20, defect 6)."""
+    session = FakeSession(lost, (201, {'arn': 'second'}))
+    client, now = clocked(session)
+    rechecks = []
+
+    def recheck():
+        rechecks.append(now[0])
+
+    with pytest.raises(QlikAPIError) as info:
+        client.write_once(lambda: client.post('/api/v1/oauth-clients', {'clientName': 'a'}).json, recheck,
+                          what='an OAuth client named a')
+    assert session.sequence() == [('POST', 'api/v1/oauth-clients')]
+    assert 'an OAuth client named a may still be created by this call' in info.value.message
+    assert 'it was not sent again' in info.value.message and info.value.may_have_applied
+    assert len(rechecks) >= 3 and rechecks[-1] - rechecks[0] >= 9.0
+
+
+def test_a_refused_access_token_is_not_replaced_by_client_credentials():
+    """A handed access_token that gets 401 fails: client credentials (perhaps from the environment) are not used
+    instead, so the caller's identity never changes without a word (issue 25)."""
+    session = FakeSession((401, {'errors': [{'code': 'AUTH-1', 'title': 'Unauthorized'}]}))
+    client, dummy = make(session, [], access_token=STATIC, client_id='env-client', client_secret='env-secret')
+    with pytest.raises(QlikAPIError) as info:
+        client.get('/api/v1/tenants/me')
+    assert session.sequence() == [('GET', 'api/v1/tenants/me')]
+    assert 'are not used in place of a given access_token' in info.value.message
+    assert 'env-secret' not in info.value.message
+
+
+@pytest.mark.parametrize('content, words', [(None, 'does not exist'), ('not a certificate\n', 'is not a readable PEM')])
+def test_a_ca_path_that_is_missing_or_not_pem_is_named(tmp_path, content, words):
+    path = tmp_path / 'ca.pem'
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError) as info:
+        QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, ca_path=str(path)))
+    assert str(info.value).startswith('ca_path %s %s' % (path, words))

@@ -15,7 +15,8 @@ def test_durations(value, seconds):
     assert durations.seconds(value, 'max_age') == seconds
 
 
-@pytest.mark.parametrize('value', ['90 days', 'P', 'PT', 'P1DT', 'P1M2', '-P1D', -5, None, 'P1.5D'])
+@pytest.mark.parametrize('value', ['90 days', 'P', 'PT', 'P1DT', 'P1M2', '-P1D', -5, None, 'P1.5D', float('nan'), float('inf'),
+                                   '\u00b2', 'P\u00b2D'])
 def test_bad_durations_name_the_option(value):
     with pytest.raises(ValueError) as info:
         durations.seconds(value, 'older_than')

@@ -20,7 +20,7 @@ class FakeClient:
 
     def get(self, path, params=None, ok=(200,)):
         self.calls.append(('GET', path, params))
-        if path == tenants.ORG_TENANTS:
+        if path.split('?')[0] == tenants.ORG_TENANTS:
             return Response(200, self.pages.pop(0), {})
         tenant = self.tenants_by_id.get(path.rsplit('/', 1)[1])
         if tenant is None:
@@ -31,6 +31,7 @@ class FakeClient:
         return response.json
 
     get_all = QlikClient.get_all  # the real paging, over this fake's get and json
+    _next_page = QlikClient._next_page  # pylint: disable=protected-access
 
     def write_once(self, write, recheck):
         try:
@@ -43,17 +44,36 @@ class FakeClient:
         raise QlikAPIError('no answer', method='POST', path=path, may_have_applied=True)
 
 
-def test_paging_follows_the_cursor_once_decoded():
-    cursor = 'YWZ0ZXI6eA=='
+def test_paging_follows_the_next_link_as_given():
+    query = 'filter=x&next=YWZ0ZXI6eA%3D%3D&limit=100'  # an opaque cursor, URL-encoded once by the API
     client = FakeClient(pages=[
-        dict(data=[{'id': 'a'}], links=dict(next=dict(href='https://c/api/core/tenants?filter=x&next=%s&limit=100'
-                                                      % cursor.replace('=', '%3D')))),
+        dict(data=[{'id': 'a'}], links=dict(next=dict(href='https://console.example/api/core/tenants?' + query))),
         dict(data=[{'id': 'b'}], links={}),
     ])
     found = tenants.Tenants(None, client, 'sub-1').search(name='acme')
     assert [t['id'] for t in found] == ['a', 'b']
     assert client.calls[0][2] == dict(filter='subscriptionId eq "sub-1" and name eq "acme"', limit=100)
-    assert client.calls[1][2]['next'] == cursor  # requests encodes it once
+    assert client.calls[1][1:] == ('/api/core/tenants?' + query, None)  # as given: requests leaves %3D alone
+
+
+@pytest.mark.parametrize('href, words', [
+    ('https://elsewhere.example/api/core/tenants?next=b', 'is on https://elsewhere.example/api/core/tenants'),
+    ('/api/v1/other?next=b', 'is on ://'),
+    ('http://console.example/api/core/tenants?next=b', 'not on this host and path'),
+])
+def test_a_next_link_to_another_host_or_path_is_not_followed(href, words):
+    client = FakeClient(pages=[dict(data=[{'id': 'a'}], links=dict(next=dict(href=href)))])
+    with pytest.raises(QlikAPIError) as info:
+        tenants.Tenants(None, client, 'sub-1').search()
+    assert words in info.value.message and len(client.calls) == 1
+
+
+def test_a_console_that_repeats_its_next_link_stops_with_an_error():
+    page = dict(data=[{'id': 'a'}], links=dict(next=dict(href='/api/core/tenants?next=a')))
+    client = FakeClient(pages=[page] * 5)
+    with pytest.raises(QlikAPIError) as info:
+        tenants.Tenants(None, client, 'sub-1').search()
+    assert 'gave the same next page twice' in info.value.message and len(client.calls) == 2
 
 
 @pytest.mark.parametrize('body', [{}, {'errors': [{'code': 'X', 'title': 'Forbidden'}]}, [], None])
