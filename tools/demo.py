@@ -19,10 +19,9 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+from qlik_cloud_emulator import Emulator, EmulatorConfig
 
-from tests.emulator import Emulator, EmulatorConfig  # noqa: E402 pylint: disable=wrong-import-position
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
 

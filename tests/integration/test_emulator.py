@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.emulator import NEVER, QLIK_ARN
+from qlik_cloud_emulator import NEVER, QLIK_ARN
 
 ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37erft67ei987c7612q456'
 ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123w236c3123469387dc2ce561'
@@ -213,7 +213,7 @@ def test_tenants_and_organization_api(emulator):
 
 def test_command_line_starts_and_prints_how_to_connect(tmp_path):
     env_file = tmp_path / 'emulator.env'
-    proc = subprocess.Popen([sys.executable, '-m', 'tests.emulator', '--tenants', '2', '--env-file', str(env_file)],
+    proc = subprocess.Popen([sys.executable, '-m', 'qlik_cloud_emulator', '--tenants', '2', '--env-file', str(env_file)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []

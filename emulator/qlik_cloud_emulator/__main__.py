@@ -1,6 +1,6 @@
 """Run the Qlik Cloud emulator until interrupted.
 
-    python -m tests.emulator --tenants 3 --migration-seconds 5 --env-file emulator.env
+    qlik-cloud-emulator --tenants 3 --migration-seconds 5 --env-file emulator.env
 
 It prints the registration, console and tenant URLs, the CA file to trust and
 shell ``export`` lines for the QLIK_* variables the collection's modules read.
@@ -27,7 +27,7 @@ def _key_behaviour(text):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m tests.emulator', description=__doc__,
+    parser = argparse.ArgumentParser(prog='qlik-cloud-emulator', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--bind', default='127.0.0.1', help='loopback address to listen on (default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=0, help='port of the registration host (default: any free port)')

@@ -1,6 +1,6 @@
 """A stateful Qlik Cloud emulator that follows Qlik's public API documents.
 
-Start it from the repository root with ``python -m tests.emulator`` (see README)
+Start it with ``qlik-cloud-emulator`` or ``python -m qlik_cloud_emulator`` (see its README)
 or in-process with ``Emulator(EmulatorConfig(...)).start()``.
 """
 
