@@ -4,7 +4,11 @@ Start it with ``qlik-cloud-emulator`` or ``python -m qlik_cloud_emulator`` (see 
 or in-process with ``Emulator(EmulatorConfig(...)).start()``.
 """
 
-from .model import DATACENTERS, NEVER, QLIK_ARN, EmulatorConfig, Model
+from .clock import Clock
+from .config import FAULT_KINDS, KEY_BEHAVIOURS, EmulatorConfig
+from .errors import ApiError
+from .model import DATACENTERS, NEVER, QLIK_ARN, Model
 from .server import Emulator
 
-__all__ = ['DATACENTERS', 'NEVER', 'QLIK_ARN', 'Emulator', 'EmulatorConfig', 'Model']
+__all__ = ['DATACENTERS', 'FAULT_KINDS', 'KEY_BEHAVIOURS', 'NEVER', 'QLIK_ARN', 'ApiError', 'Clock', 'Emulator',
+           'EmulatorConfig', 'Model']

@@ -243,7 +243,7 @@ def test_rotate_client_secret_role(emulator, ansible, tmp_path):
     assert [s.value for s in held(emulator, client_id).secrets] == [new]
     facts = run.task("Set the role's facts")['ansible_facts']
     assert facts['rotate_client_secret_rotated'] is True and facts['rotate_client_secret_deleted'] == [old[-4:]]
-    log = json.dumps(emulator.model.log)
+    log = json.dumps(emulator.requests())
     for secret in (old, new):
         assert secret not in run.stdout + run.stderr and secret not in log
 
@@ -298,7 +298,7 @@ def test_rotation_under_faults_converges_and_never_leaves_a_client_without_a_sec
         if run.rc == 0:
             break
     assert run.rc == 0, run.output()
-    injected = emulator.model.faults_injected
+    injected = emulator.gateway.faults_injected
     emulator.faults()
     secrets = held(emulator, client_id).secrets
     assert len(secrets) == 1 and exchange(emulator, client_id, secrets[0].value) == 200

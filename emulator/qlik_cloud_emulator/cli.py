@@ -1,0 +1,94 @@
+"""Run the Qlik Cloud emulator until interrupted.
+
+    qlik-cloud-emulator --tenants 3 --migration-seconds 5 --env-file emulator.env
+
+It prints the registration, console and tenant URLs, the CA file to trust and
+shell ``export`` lines for the QLIK_* variables the collection's modules read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+import threading
+
+from .config import KEY_BEHAVIOURS, EmulatorConfig
+from .server import Emulator
+
+
+def _key_behaviour(text):
+    arn, sep, behaviour = text.rpartition('=')
+    if not sep or behaviour not in KEY_BEHAVIOURS:
+        raise argparse.ArgumentTypeError('expected ARN=%s' % '|'.join(KEY_BEHAVIOURS))
+    return arn, behaviour
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog='qlik-cloud-emulator', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--bind', default='127.0.0.1', help='loopback address to listen on (default 127.0.0.1)')
+    parser.add_argument('--port', type=int, default=0, help='port of the registration host (default: any free port)')
+    parser.add_argument('--tenants', type=int, default=1, help='tenants that exist at start (the first is the source tenant)')
+    parser.add_argument('--migration-seconds', type=float, default=5.0, help='how long a key migration takes')
+    parser.add_argument('--token-ttl', type=float, default=21600.0, help='lifetime of access tokens in seconds')
+    parser.add_argument('--client-id', default=EmulatorConfig.client_id)
+    parser.add_argument('--client-secret', default=EmulatorConfig.client_secret)
+    parser.add_argument('--list-style', choices=('array', 'wrapped'), default='array')
+    parser.add_argument('--migrate-style', choices=('reference', 'tutorial'), default='reference')
+    parser.add_argument('--compliance-style', choices=('object', 'array'), default='object')
+    parser.add_argument('--reset-when-default', type=int, choices=(200, 424), default=200)
+    parser.add_argument('--reset-205-body', action='store_true',
+                        help="reset-to-default's 205 carries the migration record (default: no body, per RFC 9110)")
+    parser.add_argument('--no-rate-limits', action='store_true', help='disable the per-tier rate limits')
+    parser.add_argument('--fault-rate', type=float, default=0.0, help='share of answers replaced by a fault (0-1)')
+    parser.add_argument('--fault-kinds', default='429,500,503,drop',
+                        help='comma list of 429,500,502,503,504,drop,drop_after')
+    parser.add_argument('--fault-methods', default='', help='comma list: only these methods get faults')
+    parser.add_argument('--fault-paths', default='', help='comma list of path prefixes: only these get faults')
+    parser.add_argument('--fault-limit', type=int, default=0, help='inject at most this many faults (0: no limit)')
+    parser.add_argument('--latency', type=float, default=0.0, help='seconds added to every answer')
+    parser.add_argument('--seed', type=int, default=None, help='random seed for fault injection')
+    parser.add_argument('--key', action='append', type=_key_behaviour, default=[], metavar='ARN=BEHAVIOUR',
+                        help='make a key behave: %s' % ', '.join(KEY_BEHAVIOURS))
+    parser.add_argument('--env-file', help='also write the QLIK_* variables to this file')
+    parser.add_argument('--verbose', action='store_true', help='log every request to stderr')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not args.bind.startswith('127.') and args.bind not in ('::1', 'localhost'):
+        sys.exit('the emulator only listens on loopback addresses')
+    config = EmulatorConfig(
+        client_id=args.client_id, client_secret=args.client_secret, token_ttl=args.token_ttl,
+        migration_seconds=args.migration_seconds, list_style=args.list_style, migrate_style=args.migrate_style,
+        compliance_style=args.compliance_style, reset_when_default=args.reset_when_default,
+        reset_205_body=args.reset_205_body,
+        rate_limits=not args.no_rate_limits, fault_rate=args.fault_rate,
+        fault_kinds=tuple(k for k in args.fault_kinds.split(',') if k), fault_latency=args.latency,
+        fault_methods=tuple(m for m in args.fault_methods.upper().split(',') if m),
+        fault_paths=tuple(p for p in args.fault_paths.split(',') if p), fault_limit=args.fault_limit,
+        fault_seed=args.seed, key_behaviours=dict(args.key), seed_tenants=args.tenants)
+    try:
+        config.validate()
+    except ValueError as exc:
+        sys.exit(str(exc))
+    emulator = Emulator(config, bind=args.bind, verbose=args.verbose, registration_port=args.port).start()
+    exports = '\n'.join('export %s=%s' % (k, shlex.quote(v)) for k, v in emulator.env().items())
+    if args.env_file:
+        with open(args.env_file, 'w') as handle:
+            handle.write(exports + '\n')
+    print('Qlik Cloud emulator running (Ctrl-C to stop)')
+    print(json.dumps(emulator.describe(), indent=2))
+    print('CA file (pass as ca_path / QLIK_CA_PATH): %s' % emulator.ca_path)
+    print(exports, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *args: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    emulator.stop()
