@@ -56,13 +56,13 @@ def test_tutorial_flow(emulator, tenant):
     assert migrate.json()['migratingToFingerprint'] == fingerprint and migrate.json()['state'] == 'New'
     assert tenant.post(ENC + '/%s/actions/migrate' % fingerprint).status_code == 428
     assert tenant.delete(ENC + '/' + fingerprint).status_code == 424
-    time.sleep(0.6)
+    emulator.clock.advance(emulator.config.migration_seconds)
     details = tenant.get(ENC + '/migration/actions/details').json()
     assert details['state'] == 'Completed' and details['progress'] == 100 and details['completedAt'] != NEVER
     assert tenant.get(ENC + '/' + fingerprint).json()['current'] is True
     assert tenant.delete(ENC + '/' + fingerprint).status_code == 424
     assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 205
-    time.sleep(0.6)
+    emulator.clock.advance(emulator.config.migration_seconds)
     assert tenant.delete(ENC + '/' + fingerprint).status_code == 204
     assert tenant.get(ENC + '/' + fingerprint).status_code == 404
     assert tenant.get(ENC).json() == []
@@ -94,7 +94,7 @@ def test_patch_test_and_validation_failures(emulator, tenant):
 
 @pytest.mark.emulator(list_style='wrapped', compliance_style='array', migrate_style='tutorial',
                       reset_when_default=424)
-def test_documented_alternative_shapes(tenant):
+def test_documented_alternative_shapes(emulator, tenant):
     single_region = 'arn:aws:kms:eu-west-1:111222334455:key/1234abcd-12ab-34cd-56ef-1234567890ab'
     tenant.post(ENC, json=dict(name='a', arn=single_region, keyprovider='AWS-KMS'))
     listed = tenant.get(ENC).json()
@@ -104,9 +104,9 @@ def test_documented_alternative_shapes(tenant):
     assert provider['complianceError'][0]['code'] == 'Encryption-89'
     migration = tenant.post(ENC + '/%s/actions/migrate' % provider['arnFingerPrint']).json()
     assert 'migrationId' in migration and 'migratingToFingerPrint' in migration and 'id' not in migration
-    time.sleep(0.6)
-    tenant.post(ENC + '/actions/reset-to-default-provider')
-    time.sleep(0.6)
+    emulator.clock.advance(emulator.config.migration_seconds)
+    assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 205
+    emulator.clock.advance(emulator.config.migration_seconds)
     assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 424
 
 
@@ -123,6 +123,42 @@ def test_tokens_are_scoped_to_one_host_and_expire(emulator, tenant):
                         headers=dict(Authorization='Bearer ' + other.api_key)).status_code == 200
     emulator.model.expire_tokens()
     assert tenant.get(ENC).status_code == 401
+
+
+@pytest.mark.emulator(tier2_per_minute=2, migration_seconds=600)
+def test_advancing_the_clock_moves_every_time_based_behaviour(emulator, tenant):
+    """Migrations, token and API-key expiry and rate-limit windows follow emulator.clock, not the wall."""
+    fingerprint = tenant.post(ENC, json=dict(name='k', arn=ARN, keyprovider='AWS-KMS')).json()['arnFingerPrint']
+    assert tenant.post(ENC + '/%s/actions/migrate' % fingerprint).status_code == 200
+    assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 429  # 2 writes a minute
+    emulator.clock.advance(300)
+    halfway = tenant.get(ENC + '/migration/actions/details').json()
+    assert halfway['state'] == 'InProgress' and 49 <= halfway['progress'] <= 51
+    key = tenant.post('/api/v1/api-keys', json=dict(description='k', expiry='PT1H')).json()
+    emulator.clock.advance(300)
+    assert tenant.get(ENC + '/migration/actions/details').json()['state'] == 'Completed'
+    assert tenant.get(ENC + '/' + fingerprint).json()['current'] is True
+    by_key = requests.get(emulator.source_tenant_url + ENC, verify=emulator.ca_path,
+                          headers=dict(Authorization='Bearer ' + key['token']))
+    assert by_key.status_code == 200
+    emulator.clock.advance(3600)
+    assert tenant.get('/api/v1/api-keys/' + key['id']).json()['status'] == 'expired'
+    assert requests.get(emulator.source_tenant_url + ENC, verify=emulator.ca_path,
+                        headers=dict(Authorization='Bearer ' + key['token'])).status_code == 401
+    assert tenant.get(ENC).status_code == 200
+    emulator.clock.advance(emulator.config.token_ttl)
+    expired = tenant.get(ENC)
+    assert expired.status_code == 401 and expired.json()['errors'][0]['detail'] == 'The token has expired.'
+
+
+def test_the_admin_api_advances_the_clock(emulator):
+    admin = emulator.admin_url + '/_emulator/clock'
+    before = requests.get(admin, verify=emulator.ca_path).json()
+    after = requests.post(admin, json=dict(advance=7200), verify=emulator.ca_path).json()
+    assert after['offset'] == before['offset'] + 7200 == emulator.clock.offset
+    assert after['epoch'] - before['epoch'] >= 7200
+    assert requests.post(admin, json=dict(advance=-1), verify=emulator.ca_path).status_code == 400
+    assert emulator.clock.offset == 7200
 
 
 @pytest.mark.emulator(tier2_per_minute=3)
@@ -283,17 +319,18 @@ def test_answers_without_a_body_have_no_content_type(emulator, tenant):
     created = tenant.post(ENC, json=dict(name='CMK', arn=ARN, keyprovider='AWS-KMS')).json()
     patched = tenant.patch(ENC + '/' + created['arnFingerPrint'], json=[dict(op='replace', path='/name', value='n')])
     assert patched.status_code == 204 and 'Content-Type' not in patched.headers and patched.content == b''
-    tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint'])
-    time.sleep(0.6)
+    migration = emulator.config.migration_seconds
+    assert tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint']).status_code == 200
+    emulator.clock.advance(migration)
     reset = tenant.post(ENC + '/actions/reset-to-default-provider')
     assert reset.status_code == 205 and reset.content == b'' and 'Content-Type' not in reset.headers
-    time.sleep(0.6)
+    emulator.clock.advance(migration)
     emulator.config.update(dict(reset_205_body=True))
-    tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint'])
-    time.sleep(0.6)
+    assert tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint']).status_code == 200
+    emulator.clock.advance(migration)
     reset = tenant.post(ENC + '/actions/reset-to-default-provider')
     assert reset.status_code == 205 and reset.json()['migratingTo'] == QLIK_ARN
-    time.sleep(0.6)
+    emulator.clock.advance(migration)
     deleted = tenant.delete(ENC + '/' + created['arnFingerPrint'])
     assert deleted.status_code == 204 and 'Content-Type' not in deleted.headers
 
@@ -312,5 +349,5 @@ def test_tenant_records_and_the_license_overview_have_the_documented_fields(emul
     registration.post(path + '/actions/deactivate', json=dict(purgeAfterDays=20),
                       headers={'qlik-confirm-hostname': target.hostnames[0]})
     first = registration.get(path).json()['estimatedPurgeDate']
-    time.sleep(1.1)
+    emulator.clock.advance(3600)  # an hour later (tokens live 6 hours)
     assert registration.get(path).json()['estimatedPurgeDate'] == first  # fixed at deactivation
