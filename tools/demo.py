@@ -61,7 +61,7 @@ def main():
     env = dict(os.environ)
     env.pop('ANSIBLE_PYTHON_INTERPRETER', None)  # the collection's tasks run in the controller's Python
     env.update(emulator.env())
-    env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections,
                ANSIBLE_LOCALHOST_WARNING='False',
                ANSIBLE_NOCOLOR='1', ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'))
     env['QLIK_PIPELINE_SECRET_DIR'] = workdir

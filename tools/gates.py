@@ -236,10 +236,10 @@ def _quick_start(venv, collections, log):
     """The README quick start, verbatim, against an emulator: converge, re-run, a check-mode rotation."""
     from qlik_cloud_emulator import Emulator, EmulatorConfig  # pylint: disable=import-outside-toplevel
 
-    emulator = Emulator(EmulatorConfig(migration_seconds=2.0), workdir=tempfile.mkdtemp(prefix='qlik-smoke-')).start()
+    emulator = Emulator(EmulatorConfig(migration_seconds=2.0)).start()  # stop() removes its temporary directory
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'QLIK_', 'VIRTUAL_ENV')))
     env.update(emulator.env())
-    env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections,
                PATH=os.path.join(venv, 'bin') + os.pathsep + env.get('PATH', ''), ANSIBLE_NOCOLOR='1',
                ANSIBLE_HOME=os.path.join(collections, '..', 'ansible-home'))
     command = [os.path.join(venv, 'bin', 'ansible-playbook'), '-i', 'examples/inventory.yml',

@@ -13,7 +13,7 @@ FAULT_KINDS = {
     '504': 'answer 504 Gateway Timeout',
     'drop': 'drop the connection before the call is applied',
     'drop_after': 'apply the call, then drop the connection without an answer',
-    'slow': 'apply and answer the call only after fault_delay seconds',
+    'slow': 'apply and answer the call only after a delay (fault_delay, 3 s by default)',
     '404': 'answer 404 Not Found',
     '200_errors': 'answer 200 with a body of Qlik error objects',
     '200_text': 'answer 200 with an HTML page instead of JSON',

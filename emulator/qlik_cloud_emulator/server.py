@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import shutil
 import ssl
 import tempfile
 import threading
@@ -86,9 +87,11 @@ class _Acceptor(threading.Thread):
 class Emulator:
     """A running emulated Qlik Cloud region: registration host, console, tenants, admin API.
 
-    >>> emulator = Emulator(EmulatorConfig(migration_seconds=1)).start()
+    >>> emulator = Emulator(EmulatorConfig(migration_seconds=60)).start()
     >>> emulator.registration_url, emulator.source_tenant_url, emulator.ca_path
-    >>> emulator.stop()
+    >>> emulator.clock.advance(60)  # a minute later: a migration started now has completed
+    >>> emulator.requests(writes=True)  # the request log
+    >>> emulator.stop()  # also removes the temporary directory (the CA) it made, if no workdir was given
     """
 
     def __init__(self, config=None, bind='127.0.0.1', ca=None, workdir=None, verbose=False,
@@ -103,6 +106,7 @@ class Emulator:
         self.registration_port = registration_port
         self.ca = ca or trustme.CA()
         self._cert = self.ca.issue_cert('127.0.0.1', 'localhost', '::1')
+        self._own_workdir = workdir is None  # a temporary directory of its own, removed by stop()
         self.workdir = workdir or tempfile.mkdtemp(prefix='qlik-emulator-')
         self.ca_path = os.path.join(self.workdir, 'emulator-ca.pem')
         self.ca.cert_pem.write_to_path(self.ca_path)
@@ -150,6 +154,8 @@ class Emulator:
             servers, self._servers = self._servers, []
         for server in servers:
             server.server_close()
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
@@ -220,7 +226,8 @@ class Emulator:
     def env(self):
         """Environment variables a client needs (the OAuth client secret included: the emulator's own)."""
         return dict(
-            QLIK_TENANT_URL=self.source_tenant_url or '', QLIK_REGISTRATION_URL=self.registration_url,
+            QLIK_TENANT_URL=self.source_tenant_url or '', QLIK_SOURCE_TENANT_URL=self.source_tenant_url or '',
+            QLIK_REGISTRATION_URL=self.registration_url,
             QLIK_ORGANIZATION_URL=self.console_url, QLIK_SUBSCRIPTION_ID=self.config.subscription_id,
             QLIK_CLIENT_ID=self.config.client_id, QLIK_CLIENT_SECRET=self.config.client_secret,
             QLIK_CA_PATH=self.ca_path, QLIK_EMULATOR_ADMIN_URL=self.admin_url)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import signal
+import stat
 import subprocess
 import sys
 import time
@@ -10,7 +14,7 @@ import time
 import pytest
 import requests
 
-from qlik_cloud_emulator import NEVER, QLIK_ARN
+from qlik_cloud_emulator import FAULT_KINDS, KEY_BEHAVIOURS, NEVER, QLIK_ARN
 
 ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37erft67ei987c7612q456'
 ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123w236c3123469387dc2ce561'
@@ -247,24 +251,32 @@ def test_tenants_and_organization_api(emulator):
     assert target.get('/api/v1/licenses/overview').json()['licenseKey'] == cfg.license_key
 
 
-def test_command_line_starts_and_prints_how_to_connect(tmp_path):
+def _command_line(tmp_path, *args):
+    """Start the emulator's command line with ``--env-file``; (the process, what it printed, the file's variables)."""
     env_file = tmp_path / 'emulator.env'
-    proc = subprocess.Popen([sys.executable, '-m', 'qlik_cloud_emulator', '--tenants', '2', '--env-file', str(env_file)],
+    proc = subprocess.Popen([sys.executable, '-m', 'qlik_cloud_emulator', '--env-file', str(env_file)] + list(args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # waits for the process to be up, not for time to pass
+        line = proc.stdout.readline()
+        lines.append(line)
+        if not line or line.startswith('export QLIK_EMULATOR_ADMIN_URL'):
+            break
+    if not env_file.exists():
+        proc.kill()
+        raise AssertionError('the emulator did not start:\n' + ''.join(lines) + proc.communicate()[1])
+    variables = dict(shlex.split(line)[1].split('=', 1) for line in env_file.read_text().splitlines())
+    return proc, ''.join(lines), variables, env_file
+
+
+def test_command_line_starts_and_prints_how_to_connect(tmp_path):
+    proc, text, variables, dummy = _command_line(tmp_path, '--tenants', '2')
     try:
-        lines = []
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if line.startswith('export QLIK_EMULATOR_ADMIN_URL'):
-                break
-        text = ''.join(lines)
         assert 'CA file (pass as ca_path / QLIK_CA_PATH)' in text
-        variables = dict(line[len('export '):].split('=', 1) for line in env_file.read_text().splitlines())
         answer = requests.post(variables['QLIK_TENANT_URL'] + '/oauth/token', verify=variables['QLIK_CA_PATH'],
                                json=dict(client_id=variables['QLIK_CLIENT_ID'], grant_type='client_credentials',
-                                         client_secret=variables['QLIK_CLIENT_SECRET'].strip("'")))
+                                         client_secret=variables['QLIK_CLIENT_SECRET']))
         assert answer.status_code == 200
         state = requests.get(variables['QLIK_EMULATOR_ADMIN_URL'] + '/_emulator/state',
                              verify=variables['QLIK_CA_PATH']).json()
@@ -272,6 +284,45 @@ def test_command_line_starts_and_prints_how_to_connect(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize('command', [
+    pytest.param([sys.executable, '-m', 'qlik_cloud_emulator'], id='python-m'),
+    # the console script that pip installs next to this Python (requirements-dev.txt: -e ./emulator)
+    pytest.param([os.path.join(os.path.dirname(sys.executable), 'qlik-cloud-emulator')], id='console-script'),
+])
+def test_command_line_help_names_every_fault_kind(command):
+    proc = subprocess.run(command + ['--help'], capture_output=True, text=True, timeout=60, check=False,
+                          env=dict(os.environ, COLUMNS='1000'))  # no line wrapping
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith('usage: qlik-cloud-emulator ')
+    for kind, meaning in FAULT_KINDS.items():
+        assert '%s: %s' % (kind, meaning) in proc.stdout
+    for behaviour in KEY_BEHAVIOURS:
+        assert behaviour in proc.stdout
+    assert '--env-file' in proc.stdout and '--tenants' in proc.stdout
+
+
+@pytest.mark.parametrize('stop', [signal.SIGTERM, signal.SIGINT], ids=['SIGTERM', 'ctrl-c'])
+def test_command_line_serves_the_source_tenant_and_leaves_nothing_behind(tmp_path, stop):
+    proc, dummy, variables, env_file = _command_line(tmp_path, '--tenants', '1')
+    try:
+        source = variables['QLIK_SOURCE_TENANT_URL']
+        assert source.startswith('https://127.0.0.1:') and source == variables['QLIK_TENANT_URL']
+        assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600  # it holds QLIK_CLIENT_SECRET
+        ca = variables['QLIK_CA_PATH']
+        token = requests.post(source + '/oauth/token', verify=ca, json=dict(
+            client_id=variables['QLIK_CLIENT_ID'], client_secret=variables['QLIK_CLIENT_SECRET'],
+            grant_type='client_credentials')).json()['access_token']
+        me = requests.get(source + '/api/v1/tenants/me', verify=ca, headers=dict(Authorization='Bearer ' + token))
+        assert me.status_code == 200 and 'https://' + me.json()['hostnames'][0] == source
+        workdir = os.path.dirname(ca)
+        assert os.path.basename(workdir).startswith('qlik-emulator-') and os.path.isfile(ca)
+    finally:
+        proc.send_signal(stop)
+        returncode = proc.wait(timeout=30)
+    assert returncode == 0, proc.stderr.read()
+    assert not os.path.exists(workdir)
 
 
 # ------------------------------------------------------------------------ Qlik's contract (issue 13)
