@@ -36,6 +36,8 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/run.py
 
+# the Qlik Cloud emulator (emulator/, installed into .venv by requirements-dev.txt), e.g.
+#   make emulator ARGS="--tenants 3 --env-file emulator.env"; ARGS=--help lists every switch
 emulator: $(STAMP)
 	$(VENV)/bin/qlik-cloud-emulator $(ARGS)
 
