@@ -24,7 +24,7 @@ import time
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+sys.path.insert(0, REPO)  # for tests.harness (the emulator is the installed package qlik_cloud_emulator)
 
 # pylint: disable=wrong-import-position
 from qlik_cloud_emulator import Emulator, EmulatorConfig  # noqa: E402
