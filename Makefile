@@ -9,11 +9,11 @@
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt emulator/pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: test demo emulator reliability bench venv clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
@@ -36,8 +36,10 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/run.py
 
+# the Qlik Cloud emulator (emulator/, installed into .venv by requirements-dev.txt), e.g.
+#   make emulator ARGS="--tenants 3 --env-file emulator.env"; ARGS=--help lists every switch
 emulator: $(STAMP)
-	$(VENV)/bin/python -m tests.emulator $(ARGS)
+	$(VENV)/bin/qlik-cloud-emulator $(ARGS)
 
 clean:
-	rm -rf $(VENV) tests/output build dist .ansible
+	rm -rf $(VENV) tests/output build dist .ansible emulator/build emulator/*.egg-info

@@ -24,10 +24,10 @@ import time
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+sys.path.insert(0, REPO)  # for tests.harness (the emulator is the installed package qlik_cloud_emulator)
 
 # pylint: disable=wrong-import-position
-from tests.emulator import Emulator, EmulatorConfig  # noqa: E402
+from qlik_cloud_emulator import Emulator, EmulatorConfig  # noqa: E402
 from tests.harness.playbook import Ansible  # noqa: E402
 
 KEY = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-4a1c0f1e2d3b4a5b6c7d8e9f0a1b2c3d'

@@ -38,7 +38,7 @@ def emulator_ca():
 @pytest.fixture
 def emulator(request, emulator_ca, tmp_path):
     """A fresh emulated region per test; settings from ``@pytest.mark.emulator(...)``."""
-    from tests.emulator import Emulator, EmulatorConfig
+    from qlik_cloud_emulator import Emulator, EmulatorConfig
 
     settings = dict(migration_seconds=0.5)
     for marker in reversed(list(request.node.iter_markers('emulator'))):

@@ -19,10 +19,9 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+from qlik_cloud_emulator import Emulator, EmulatorConfig
 
-from tests.emulator import Emulator, EmulatorConfig  # noqa: E402 pylint: disable=wrong-import-position
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
 
@@ -62,7 +61,7 @@ def main():
     env = dict(os.environ)
     env.pop('ANSIBLE_PYTHON_INTERPRETER', None)  # the collection's tasks run in the controller's Python
     env.update(emulator.env())
-    env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections,
                ANSIBLE_LOCALHOST_WARNING='False',
                ANSIBLE_NOCOLOR='1', ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'))
     env['QLIK_PIPELINE_SECRET_DIR'] = workdir

@@ -159,8 +159,8 @@ def gate_build(args, workdir):
     tarball, installed = built
     listing = subprocess.run(['tar', 'tzf', tarball], capture_output=True, text=True, check=True).stdout
     leaked = [n for n in listing.splitlines()
-              if re.search(r'(^|/)(tests/(emulator|harness|integration|unit)|\.venv|\.ansible|bench)/', n)
-              or re.search(r'(^|/)(pytest\.ini|\.ansible-lint|\.yamllint)$', n)]
+              if re.search(r'(^|/)(emulator|tests/(harness|integration|unit)|\.venv|\.ansible|bench)/', n)
+              or re.search(r'(^|/)(pytest\.ini|\.ansible-lint|\.yamllint|[^/]*\.env)$', n)]
     if leaked:
         print('build packs files it should not: %s' % leaked[:5])
         return 1, None
@@ -234,13 +234,12 @@ def matrix_venv(python, version, core):
 
 def _quick_start(venv, collections, log):
     """The README quick start, verbatim, against an emulator: converge, re-run, a check-mode rotation."""
-    sys.path.insert(0, REPO)
-    from tests.emulator import Emulator, EmulatorConfig  # pylint: disable=import-outside-toplevel
+    from qlik_cloud_emulator import Emulator, EmulatorConfig  # pylint: disable=import-outside-toplevel
 
-    emulator = Emulator(EmulatorConfig(migration_seconds=2.0), workdir=tempfile.mkdtemp(prefix='qlik-smoke-')).start()
+    emulator = Emulator(EmulatorConfig(migration_seconds=2.0)).start()  # stop() removes its temporary directory
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'QLIK_', 'VIRTUAL_ENV')))
     env.update(emulator.env())
-    env.update(QLIK_SOURCE_TENANT_URL=emulator.source_tenant_url, ANSIBLE_COLLECTIONS_PATH=collections,
+    env.update(ANSIBLE_COLLECTIONS_PATH=collections,
                PATH=os.path.join(venv, 'bin') + os.pathsep + env.get('PATH', ''), ANSIBLE_NOCOLOR='1',
                ANSIBLE_HOME=os.path.join(collections, '..', 'ansible-home'))
     command = [os.path.join(venv, 'bin', 'ansible-playbook'), '-i', 'examples/inventory.yml',

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import signal
+import stat
 import subprocess
 import sys
 import time
@@ -10,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.emulator import NEVER, QLIK_ARN
+from qlik_cloud_emulator import FAULT_KINDS, KEY_BEHAVIOURS, NEVER, QLIK_ARN
 
 ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37erft67ei987c7612q456'
 ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123w236c3123469387dc2ce561'
@@ -56,13 +60,13 @@ def test_tutorial_flow(emulator, tenant):
     assert migrate.json()['migratingToFingerprint'] == fingerprint and migrate.json()['state'] == 'New'
     assert tenant.post(ENC + '/%s/actions/migrate' % fingerprint).status_code == 428
     assert tenant.delete(ENC + '/' + fingerprint).status_code == 424
-    time.sleep(0.6)
+    emulator.clock.advance(emulator.config.migration_seconds)
     details = tenant.get(ENC + '/migration/actions/details').json()
     assert details['state'] == 'Completed' and details['progress'] == 100 and details['completedAt'] != NEVER
     assert tenant.get(ENC + '/' + fingerprint).json()['current'] is True
     assert tenant.delete(ENC + '/' + fingerprint).status_code == 424
     assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 205
-    time.sleep(0.6)
+    emulator.clock.advance(emulator.config.migration_seconds)
     assert tenant.delete(ENC + '/' + fingerprint).status_code == 204
     assert tenant.get(ENC + '/' + fingerprint).status_code == 404
     assert tenant.get(ENC).json() == []
@@ -94,7 +98,7 @@ def test_patch_test_and_validation_failures(emulator, tenant):
 
 @pytest.mark.emulator(list_style='wrapped', compliance_style='array', migrate_style='tutorial',
                       reset_when_default=424)
-def test_documented_alternative_shapes(tenant):
+def test_documented_alternative_shapes(emulator, tenant):
     single_region = 'arn:aws:kms:eu-west-1:111222334455:key/1234abcd-12ab-34cd-56ef-1234567890ab'
     tenant.post(ENC, json=dict(name='a', arn=single_region, keyprovider='AWS-KMS'))
     listed = tenant.get(ENC).json()
@@ -104,9 +108,9 @@ def test_documented_alternative_shapes(tenant):
     assert provider['complianceError'][0]['code'] == 'Encryption-89'
     migration = tenant.post(ENC + '/%s/actions/migrate' % provider['arnFingerPrint']).json()
     assert 'migrationId' in migration and 'migratingToFingerPrint' in migration and 'id' not in migration
-    time.sleep(0.6)
-    tenant.post(ENC + '/actions/reset-to-default-provider')
-    time.sleep(0.6)
+    emulator.clock.advance(emulator.config.migration_seconds)
+    assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 205
+    emulator.clock.advance(emulator.config.migration_seconds)
     assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 424
 
 
@@ -123,6 +127,42 @@ def test_tokens_are_scoped_to_one_host_and_expire(emulator, tenant):
                         headers=dict(Authorization='Bearer ' + other.api_key)).status_code == 200
     emulator.model.expire_tokens()
     assert tenant.get(ENC).status_code == 401
+
+
+@pytest.mark.emulator(tier2_per_minute=2, migration_seconds=600)
+def test_advancing_the_clock_moves_every_time_based_behaviour(emulator, tenant):
+    """Migrations, token and API-key expiry and rate-limit windows follow emulator.clock, not the wall."""
+    fingerprint = tenant.post(ENC, json=dict(name='k', arn=ARN, keyprovider='AWS-KMS')).json()['arnFingerPrint']
+    assert tenant.post(ENC + '/%s/actions/migrate' % fingerprint).status_code == 200
+    assert tenant.post(ENC + '/actions/reset-to-default-provider').status_code == 429  # 2 writes a minute
+    emulator.clock.advance(300)
+    halfway = tenant.get(ENC + '/migration/actions/details').json()
+    assert halfway['state'] == 'InProgress' and 49 <= halfway['progress'] <= 51
+    key = tenant.post('/api/v1/api-keys', json=dict(description='k', expiry='PT1H')).json()
+    emulator.clock.advance(300)
+    assert tenant.get(ENC + '/migration/actions/details').json()['state'] == 'Completed'
+    assert tenant.get(ENC + '/' + fingerprint).json()['current'] is True
+    by_key = requests.get(emulator.source_tenant_url + ENC, verify=emulator.ca_path,
+                          headers=dict(Authorization='Bearer ' + key['token']))
+    assert by_key.status_code == 200
+    emulator.clock.advance(3600)
+    assert tenant.get('/api/v1/api-keys/' + key['id']).json()['status'] == 'expired'
+    assert requests.get(emulator.source_tenant_url + ENC, verify=emulator.ca_path,
+                        headers=dict(Authorization='Bearer ' + key['token'])).status_code == 401
+    assert tenant.get(ENC).status_code == 200
+    emulator.clock.advance(emulator.config.token_ttl)
+    expired = tenant.get(ENC)
+    assert expired.status_code == 401 and expired.json()['errors'][0]['detail'] == 'The token has expired.'
+
+
+def test_the_admin_api_advances_the_clock(emulator):
+    admin = emulator.admin_url + '/_emulator/clock'
+    before = requests.get(admin, verify=emulator.ca_path).json()
+    after = requests.post(admin, json=dict(advance=7200), verify=emulator.ca_path).json()
+    assert after['offset'] == before['offset'] + 7200 == emulator.clock.offset
+    assert after['epoch'] - before['epoch'] >= 7200
+    assert requests.post(admin, json=dict(advance=-1), verify=emulator.ca_path).status_code == 400
+    assert emulator.clock.offset == 7200
 
 
 @pytest.mark.emulator(tier2_per_minute=3)
@@ -211,24 +251,32 @@ def test_tenants_and_organization_api(emulator):
     assert target.get('/api/v1/licenses/overview').json()['licenseKey'] == cfg.license_key
 
 
-def test_command_line_starts_and_prints_how_to_connect(tmp_path):
+def _command_line(tmp_path, *args):
+    """Start the emulator's command line with ``--env-file``; (the process, what it printed, the file's variables)."""
     env_file = tmp_path / 'emulator.env'
-    proc = subprocess.Popen([sys.executable, '-m', 'tests.emulator', '--tenants', '2', '--env-file', str(env_file)],
+    proc = subprocess.Popen([sys.executable, '-m', 'qlik_cloud_emulator', '--env-file', str(env_file)] + list(args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # waits for the process to be up, not for time to pass
+        line = proc.stdout.readline()
+        lines.append(line)
+        if not line or line.startswith('export QLIK_EMULATOR_ADMIN_URL'):
+            break
+    if not env_file.exists():
+        proc.kill()
+        raise AssertionError('the emulator did not start:\n' + ''.join(lines) + proc.communicate()[1])
+    variables = dict(shlex.split(line)[1].split('=', 1) for line in env_file.read_text().splitlines())
+    return proc, ''.join(lines), variables, env_file
+
+
+def test_command_line_starts_and_prints_how_to_connect(tmp_path):
+    proc, text, variables, dummy = _command_line(tmp_path, '--tenants', '2')
     try:
-        lines = []
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if line.startswith('export QLIK_EMULATOR_ADMIN_URL'):
-                break
-        text = ''.join(lines)
         assert 'CA file (pass as ca_path / QLIK_CA_PATH)' in text
-        variables = dict(line[len('export '):].split('=', 1) for line in env_file.read_text().splitlines())
         answer = requests.post(variables['QLIK_TENANT_URL'] + '/oauth/token', verify=variables['QLIK_CA_PATH'],
                                json=dict(client_id=variables['QLIK_CLIENT_ID'], grant_type='client_credentials',
-                                         client_secret=variables['QLIK_CLIENT_SECRET'].strip("'")))
+                                         client_secret=variables['QLIK_CLIENT_SECRET']))
         assert answer.status_code == 200
         state = requests.get(variables['QLIK_EMULATOR_ADMIN_URL'] + '/_emulator/state',
                              verify=variables['QLIK_CA_PATH']).json()
@@ -236,6 +284,45 @@ def test_command_line_starts_and_prints_how_to_connect(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize('command', [
+    pytest.param([sys.executable, '-m', 'qlik_cloud_emulator'], id='python-m'),
+    # the console script that pip installs next to this Python (requirements-dev.txt: -e ./emulator)
+    pytest.param([os.path.join(os.path.dirname(sys.executable), 'qlik-cloud-emulator')], id='console-script'),
+])
+def test_command_line_help_names_every_fault_kind(command):
+    proc = subprocess.run(command + ['--help'], capture_output=True, text=True, timeout=60, check=False,
+                          env=dict(os.environ, COLUMNS='1000'))  # no line wrapping
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith('usage: qlik-cloud-emulator ')
+    for kind, meaning in FAULT_KINDS.items():
+        assert '%s: %s' % (kind, meaning) in proc.stdout
+    for behaviour in KEY_BEHAVIOURS:
+        assert behaviour in proc.stdout
+    assert '--env-file' in proc.stdout and '--tenants' in proc.stdout
+
+
+@pytest.mark.parametrize('stop', [signal.SIGTERM, signal.SIGINT], ids=['SIGTERM', 'ctrl-c'])
+def test_command_line_serves_the_source_tenant_and_leaves_nothing_behind(tmp_path, stop):
+    proc, dummy, variables, env_file = _command_line(tmp_path, '--tenants', '1')
+    try:
+        source = variables['QLIK_SOURCE_TENANT_URL']
+        assert source.startswith('https://127.0.0.1:') and source == variables['QLIK_TENANT_URL']
+        assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600  # it holds QLIK_CLIENT_SECRET
+        ca = variables['QLIK_CA_PATH']
+        token = requests.post(source + '/oauth/token', verify=ca, json=dict(
+            client_id=variables['QLIK_CLIENT_ID'], client_secret=variables['QLIK_CLIENT_SECRET'],
+            grant_type='client_credentials')).json()['access_token']
+        me = requests.get(source + '/api/v1/tenants/me', verify=ca, headers=dict(Authorization='Bearer ' + token))
+        assert me.status_code == 200 and 'https://' + me.json()['hostnames'][0] == source
+        workdir = os.path.dirname(ca)
+        assert os.path.basename(workdir).startswith('qlik-emulator-') and os.path.isfile(ca)
+    finally:
+        proc.send_signal(stop)
+        returncode = proc.wait(timeout=30)
+    assert returncode == 0, proc.stderr.read()
+    assert not os.path.exists(workdir)
 
 
 # ------------------------------------------------------------------------ Qlik's contract (issue 13)
@@ -283,17 +370,18 @@ def test_answers_without_a_body_have_no_content_type(emulator, tenant):
     created = tenant.post(ENC, json=dict(name='CMK', arn=ARN, keyprovider='AWS-KMS')).json()
     patched = tenant.patch(ENC + '/' + created['arnFingerPrint'], json=[dict(op='replace', path='/name', value='n')])
     assert patched.status_code == 204 and 'Content-Type' not in patched.headers and patched.content == b''
-    tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint'])
-    time.sleep(0.6)
+    migration = emulator.config.migration_seconds
+    assert tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint']).status_code == 200
+    emulator.clock.advance(migration)
     reset = tenant.post(ENC + '/actions/reset-to-default-provider')
     assert reset.status_code == 205 and reset.content == b'' and 'Content-Type' not in reset.headers
-    time.sleep(0.6)
+    emulator.clock.advance(migration)
     emulator.config.update(dict(reset_205_body=True))
-    tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint'])
-    time.sleep(0.6)
+    assert tenant.post(ENC + '/%s/actions/migrate' % created['arnFingerPrint']).status_code == 200
+    emulator.clock.advance(migration)
     reset = tenant.post(ENC + '/actions/reset-to-default-provider')
     assert reset.status_code == 205 and reset.json()['migratingTo'] == QLIK_ARN
-    time.sleep(0.6)
+    emulator.clock.advance(migration)
     deleted = tenant.delete(ENC + '/' + created['arnFingerPrint'])
     assert deleted.status_code == 204 and 'Content-Type' not in deleted.headers
 
@@ -312,5 +400,5 @@ def test_tenant_records_and_the_license_overview_have_the_documented_fields(emul
     registration.post(path + '/actions/deactivate', json=dict(purgeAfterDays=20),
                       headers={'qlik-confirm-hostname': target.hostnames[0]})
     first = registration.get(path).json()['estimatedPurgeDate']
-    time.sleep(1.1)
+    emulator.clock.advance(3600)  # an hour later (tokens live 6 hours)
     assert registration.get(path).json()['estimatedPurgeDate'] == first  # fixed at deactivation

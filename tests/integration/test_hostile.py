@@ -405,7 +405,7 @@ def test_d11_role_waits_for_a_running_migration_then_rotates(emulator, ansible):
     run = ansible.run(play=play)
     assert run.rc == 0, run.output()
     assert tenant.current == fingerprints[ARN]
-    assert emulator.model.migrations_started(tenant) == 1
+    assert emulator.migrations_started(tenant) == 1
 
 
 # ----------------------------------------------------------------------------------------- 12
@@ -420,7 +420,7 @@ def test_d12_errors_while_waiting_are_retried_until_wait_timeout_and_keep_starte
     run = ansible.run([task('migrate', dict(conn, arn=ARN, validate=False, wait_timeout=60), module=MIGRATION)])
     assert run.rc == 0, run.output()
     assert run.task('migrate')['started'] is True and tenant.current == fingerprints[ARN]
-    assert emulator.model.faults_injected == 4
+    assert emulator.gateway.faults_injected == 4
 
     emulator.faults(fault_kinds=('500',), fault_methods=('GET',), fault_paths=(DETAILS,), fault_after=1)
     run = ansible.run([task('migrate', dict(conn, arn=ARN2, validate=False, wait_timeout=3), module=MIGRATION)])
@@ -429,7 +429,7 @@ def test_d12_errors_while_waiting_are_retried_until_wait_timeout_and_keep_starte
     assert result['started'] is True and result['changed'] is True
     assert result['migration']['migratingToFingerprint'] == fingerprints[ARN2]
     assert 'HTTP 500' in result['msg'] and 're-run the task to resume' in result['msg']
-    assert emulator.model.migrations_started(tenant) == 2
+    assert emulator.migrations_started(tenant) == 2
 
 
 # ----------------------------------------------------------------------------------------- 13

@@ -116,7 +116,7 @@ def test_encryption_state_per_tenant_with_a_tenant_that_cannot_be_read(emulator,
 
     def refuse_broken(host, authorization, tenant=None):
         if host == broken_host:
-            from tests.emulator.model import ApiError  # pylint: disable=import-outside-toplevel
+            from qlik_cloud_emulator import ApiError  # pylint: disable=import-outside-toplevel
             raise ApiError(403, 'HTTP-403', 'Forbidden', 'This client may not read this tenant.')
         return original(host, authorization, tenant)
 
@@ -164,7 +164,7 @@ def test_thirty_percent_faults_still_give_the_whole_inventory(emulator, inventor
     hosts = hostvars(listing)
     assert {t.name for t in tenants} <= set(hosts)
     assert all('qlik_key_provider' in hosts[t.name] for t in tenants), [h for h in hosts if 'qlik_error' in hosts[h]]
-    assert emulator.model.faults_injected >= 5
+    assert emulator.gateway.faults_injected >= 5
 
 
 @pytest.mark.parametrize('options,env,words', [

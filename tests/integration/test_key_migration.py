@@ -79,7 +79,7 @@ def test_qlik_to_aws_to_aws_to_qlik(emulator, ansible, style):
     assert run.task('reset')['key_provider']['current'] is True
     assert migrate_posts(emulator, mark) == [('POST', ENC + '/actions/reset-to-default-provider')]
     assert tenant.current is None
-    assert emulator.model.migrations_started(tenant) == 3
+    assert emulator.migrations_started(tenant) == 3
 
 
 def test_check_mode_writes_nothing(emulator, ansible):
@@ -112,7 +112,7 @@ def test_timeout_then_rerun_resumes_without_a_second_migration(emulator, ansible
     assert run.rc == 0, run.output()
     assert result['changed'] is False and result['started'] is False
     assert result['migration']['state'] == 'Completed' and result['key_provider']['current'] is True
-    assert emulator.model.migrations_started(tenant) == 1
+    assert emulator.migrations_started(tenant) == 1
     assert len([e for e in emulator.requests() if e['path'].endswith('/actions/migrate')]) == 1
 
 
@@ -141,7 +141,7 @@ def test_concurrent_runs_start_one_migration(emulator, ansible):
     assert run.rc == 0, run.output()
     assert sorted(run.task('migrate', host=h)['started'] for h in ('runner1', 'runner2', 'runner3')) == \
         [False, False, True]
-    assert emulator.model.migrations_started(tenant) == 1
+    assert emulator.migrations_started(tenant) == 1
     assert tenant.current is not None
 
 
@@ -235,5 +235,5 @@ def test_migration_that_completes_between_reads_is_not_started_again(emulator, a
     assert run.rc == 0, run.output()
     assert result['changed'] is False and result['key_provider']['current'] is True
     assert migrate_posts(emulator, mark) == []
-    assert emulator.model.migrations_started(tenant) == 0  # started outside the module, none by it
+    assert emulator.migrations_started(tenant) == 0  # started outside the module, none by it
     assert tenant.current == fingerprints[ARN]

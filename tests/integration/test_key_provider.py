@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4f067e0987c7612a4560'
@@ -27,17 +25,15 @@ def providers(emulator, tenant=None):
 
 
 def make_current(emulator, fingerprint, tenant=None):
-    """Migrate (fingerprint) or reset (None) the tenant's key directly in the emulator and wait."""
+    """Migrate (fingerprint) or reset (None) the tenant's key directly in the emulator, to its end."""
     tenant = tenant or emulator.source_tenant
     if fingerprint is None:
         emulator.model.reset_to_default(tenant)
     else:
         emulator.model.migrate(tenant, fingerprint)
-    deadline = time.time() + 10
-    while tenant.current != fingerprint and time.time() < deadline:
-        time.sleep(0.05)
-        with emulator.model.lock:
-            emulator.model.advance(tenant)
+    emulator.clock.advance(tenant.migration.duration)
+    emulator.model.advance(tenant)
+    assert tenant.current == fingerprint
 
 
 @pytest.mark.parametrize('style', [

@@ -107,12 +107,12 @@ def _converged(emulator, name, arn=ARN):
     if not tenants:
         return False, 0, 0, 0
     tenant = tenants[0]
-    creates = [e for e in emulator.model.log if e['host'] == tenant.hostnames[0] and e['method'] == 'POST'
+    creates = [e for e in emulator.requests() if e['host'] == tenant.hostnames[0] and e['method'] == 'POST'
                and e['path'] == ENC and e['status'] == 201]
     current = tenant.providers.get(tenant.current)
     converged = len(tenants) == 1 and current is not None and current.arn == arn
     return (converged, len(tenants) - 1, max(0, len(creates) - 1),
-            max(0, emulator.model.migrations_started(tenant) - 1))
+            max(0, emulator.migrations_started(tenant) - 1))
 
 
 def _tally(emulator, name, first_ok):
@@ -144,9 +144,9 @@ def test_role_converges_under_transient_faults(request, emulator, ansible):
         FIGURES['fault_runs'] += 1
         result = _tally(emulator, name, first.rc == 0)
         assert result[1:] == (0, 0, 0), (name, result)
-    FIGURES['requests'] += len(emulator.model.log)
-    FIGURES['faults_injected'] += emulator.model.faults_injected
-    assert emulator.model.faults_injected > runs * 3  # the faults really happened
+    FIGURES['requests'] += len(emulator.requests())
+    FIGURES['faults_injected'] += emulator.gateway.faults_injected
+    assert emulator.gateway.faults_injected > runs * 3  # the faults really happened
     assert not failures, failures
 
 
@@ -179,7 +179,7 @@ def test_tight_rate_limits_are_honoured_without_repeated_rejection(emulator, ans
     play = role_play(emulator, hosts='qlik_tenants', encrypted_tenant_key=dict(arn=ARN, name='k'))
     run = ansible.run(play=play, inventory=str(inventory), forks=5, timeout=600)
     assert run.rc == 0, run.output()
-    log = emulator.model.log
+    log = emulator.requests()
     limited = [e for e in log if e['fault'] == 'rate_limit']
     FIGURES['rate_limited'] += len(limited)
     assert limited, 'the limits were never reached: the test proves nothing'
@@ -206,7 +206,7 @@ def test_twenty_tenants_at_real_limits_never_rejected_twice(emulator, ansible, t
     run = ansible.run(play=role_play(emulator, hosts='qlik_tenants', encrypted_tenant_key=dict(arn=ARN, name='k')),
                       inventory=str(inventory), forks=10, timeout=600)
     assert run.rc == 0, run.output()
-    limited = [e for e in emulator.model.log if e['fault'] == 'rate_limit']
+    limited = [e for e in emulator.requests() if e['fault'] == 'rate_limit']
     FIGURES['rate_limited'] += len(limited)
     assert all(t.current is not None for t in tenants)
 
@@ -221,7 +221,7 @@ def test_token_expiry_mid_wait_is_one_fresh_exchange(emulator, ansible):
     def expire_once_waiting():
         deadline = time.time() + 30
         while time.time() < deadline:
-            if any(e['path'] == details for e in emulator.model.log):
+            if any(e['path'] == details for e in emulator.requests()):
                 emulator.model.expire_tokens()
                 FIGURES['token_expiries'] += 1
                 return
@@ -292,7 +292,7 @@ def test_no_secret_anywhere_with_vvv_and_diff(emulator, ansible, tmp_path):
     assert role.rc == 0, role.output()
     secrets = [cfg.client_secret, cfg.license_key, api_key, org_secret] + list(emulator.model.tokens)
     text = run.stdout + run.stderr + role.stdout + role.stderr
-    log = json.dumps(emulator.model.log)
+    log = json.dumps(emulator.requests())
     found = [s for s in secrets if s in text or s in log]
     FIGURES['secret_checks'] += 2
     FIGURES['secrets_found'] += len(found)
@@ -392,7 +392,7 @@ def test_secret_rotations_under_faults_never_leave_a_client_without_a_secret(req
                                     rotate_client_secret_retries=8, rotate_client_secret_pending_timeout='PT0S')
         outputs = ''.join(run.stdout + run.stderr for run in runs)
         FIGURES['rotation_runs'] += 1
-        FIGURES['rotation_faults'] += emulator.model.faults_injected
+        FIGURES['rotation_faults'] += emulator.gateway.faults_injected
         emulator.faults()
         values = [s.value for s in held(emulator, client_id).secrets]
         secret = stored(workdir)[0]

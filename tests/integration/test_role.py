@@ -64,7 +64,7 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     assert facts['encrypted_tenant_id'] == tenant.id
     assert facts['encrypted_tenant_key_provider']['arn'] == ARN
     assert facts['encrypted_tenant_key_provider']['current'] is True
-    assert emulator.model.migrations_started(tenant) == 1
+    assert emulator.migrations_started(tenant) == 1
 
     # rerun: ok, zero writes
     mark = emulator.last_seq()
@@ -97,7 +97,7 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     assert run.rc == 0, run.output()
     assert [p.arn for p in tenant.providers.values()] == [ARN2]
     assert tenant.providers[tenant.current].arn == ARN2
-    assert emulator.model.migrations_started(tenant) == 2
+    assert emulator.migrations_started(tenant) == 2
     assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['arn'] == ARN2
 
     # back to the Qlik-managed key, pruning every AWS-KMS provider; then a rerun writes nothing
@@ -143,7 +143,7 @@ def test_first_converge_of_an_existing_tenant_runs_three_modules(emulator, ansib
     run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant2), encrypted_tenant_wait=False,
                                      encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
     assert run.rc == 0, run.output()
-    assert emulator.model.migrations_started(tenant2) == 1
+    assert emulator.migrations_started(tenant2) == 1
     assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['keyprovider'] == 'Qlik'
 
 
@@ -160,7 +160,7 @@ def test_non_compliant_key_is_stopped_by_the_gate(emulator, ansible, compliance_
     assert message.startswith('Key %s is not DR-compliant, not migrating:' % ARN)
     assert 'does not allow the required action [eu-west-3] [GenerateDataKey]' in message
     assert tenant.current is None
-    assert emulator.model.migrations_started(tenant) == 0
+    assert emulator.migrations_started(tenant) == 0
 
 
 def test_bad_role_input_is_refused_before_any_call(emulator, ansible):
@@ -185,7 +185,7 @@ def test_twenty_tenant_inventory_converges_in_one_run(emulator, ansible, tmp_pat
     assert run.rc == 0, run.output()
     for tenant in tenants:
         assert tenant.current is not None and tenant.providers[tenant.current].arn == ARN, tenant.name
-        assert emulator.model.migrations_started(tenant) == 1
+        assert emulator.migrations_started(tenant) == 1
     recap = run.recap()
     assert len(recap) == 20 and all(counts['failed'] == 0 for counts in recap.values())
     mark = emulator.last_seq()

@@ -193,7 +193,7 @@ def test_rotate_client_secret_role(emulator, ansible, tmp_path):
     assert [s.value for s in held(emulator, client_id).secrets] == [new] and hint_of(emulator, client_id, new) == new_hint
     facts = run.task("Set the role's facts")['ansible_facts']
     assert facts['rotate_client_secret_rotated'] is True and facts['rotate_client_secret_deleted'] == [old[-4:]]
-    log = json.dumps(emulator.model.log)
+    log = json.dumps(emulator.requests())
     for secret in (old, new):
         assert secret not in run.stdout + run.stderr and secret not in log
 
@@ -230,7 +230,7 @@ def test_rotation_under_faults_converges_and_never_leaves_a_client_without_a_sec
     runs = rotate_as_a_pipeline(ansible, emulator, client_id, old, tmp_path, attempts=4,
                                 rotate_client_secret_retries=8, rotate_client_secret_pending_timeout='PT0S')
     assert runs and runs[-1].rc == 0, runs[-1].output() if runs else 'the client was left without a working secret'
-    injected = emulator.model.faults_injected
+    injected = emulator.gateway.faults_injected
     emulator.faults()
     secrets = held(emulator, client_id).secrets
     assert len(secrets) == 1 and exchange(emulator, client_id, secrets[0].value) == 200

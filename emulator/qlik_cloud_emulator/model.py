@@ -1,24 +1,30 @@
-"""State and rules of the Qlik Cloud emulator, independent of HTTP.
+"""The domain model of the Qlik Cloud emulator, independent of HTTP: tenants, tokens, key providers and
+migrations (OAuth clients and API keys: credentials.py).
 
 Everything here follows ``shared/api-docs`` (encryption API reference, the
 tenant-encryption and create-a-tenant tutorials) and Qlik's public Tenants and
 Organization APIs. Where the documents disagree with themselves, the emulator
 can answer in each documented form (see ``EmulatorConfig``'s ``*_style`` knobs).
+
+Locking: one rule (locking.py), every public method that touches the state is ``@locked``. Time: the
+emulator's ``Clock`` (clock.py), never the system's.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
-import random
 import re
 import secrets
 import string
 import threading
-import time
 import uuid
 
-from .credentials import Credentials, iso
+from .clock import Clock, iso, iso_seconds
+from .config import EmulatorConfig
+from .credentials import Credentials
+from .errors import ApiError
+from .locking import locked
 
 NEVER = '0001-01-01T00:00:00Z'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
@@ -35,134 +41,15 @@ DR_REGIONS = {
 }
 # What Qlik checks of an ARN's structure (417 when it does not hold).
 ARN_STRUCTURE = re.compile(r'^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$')
-# What fault injection can do to one call: answer 429 (Retry-After: 1) or a 5xx; drop the connection
-# before ('drop') or after ('drop_after') the call is applied; apply and answer it only after
-# ``fault_delay`` seconds ('slow'); answer 404; answer 200 with a body of Qlik error objects
-# ('200_errors') or with an HTML page ('200_text') instead of what the endpoint returns.
-FAULT_KINDS = ('429', '500', '502', '503', '504', 'drop', 'drop_after', 'slow', '404', '200_errors', '200_text')
-KEY_BEHAVIOURS = ('ok', 'forbidden', 'invalid', 'unavailable', 'noncompliant', 'malformed')
 AUTO_ASSIGN_FLAGS = ('autoAssignCreateSharedSpacesRoleToProfessionals',
                      'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals',
                      'autoAssignDataServicesContributorRoleToProfessionals',
                      'enableAnalyticCreation', 'enableAppOpeningFeedback')
 
 
-def now_iso(epoch=None):
-    return iso(time.time() if epoch is None else epoch)
-
-
 def _rand_id(n=32):
     alphabet = string.ascii_letters + string.digits + '-_'
     return ''.join(secrets.choice(alphabet) for dummy in range(n))
-
-
-@dataclasses.dataclass
-class EmulatorConfig:
-    """Everything a run of the emulator can be configured with."""
-
-    client_id: str = 'emulator-client'
-    client_secret: str = 'emulator-client-secret'
-    license_key: str = 'eyJlbXVsYXRvciI6InNpZ25lZC1lbnRpdGxlbWVudCJ9.emulator-license'
-    subscription_id: str = 'sub-emulator-0001'
-    region: str = 'eu'
-    default_datacenter: str = 'eu-west-1'
-    token_ttl: float = 21600.0
-    migration_seconds: float = 2.0
-    # documented alternatives: 'array' | 'wrapped' ({"errors": [...]})
-    list_style: str = 'array'
-    # migrate response: 'reference' (id, migratingToFingerprint) | 'tutorial' (migrationId, migratingToFingerPrint)
-    migrate_style: str = 'reference'
-    # complianceError: 'object' | 'array'
-    compliance_style: str = 'object'
-    # reset-to-default on a tenant already on the Qlik key: 200 or 424
-    reset_when_default: int = 200
-    # reset-to-default's 205 ("migration started"): no body (RFC 9110; what fetch-based clients see) or
-    # the migration record the reference lists
-    reset_205_body: bool = False
-    rate_limits: bool = True
-    tier1_per_minute: int = 1000
-    tier2_per_minute: int = 100
-    rate_window: float = 60.0
-    fault_rate: float = 0.0
-    fault_kinds: tuple = ('429', '500', '503', 'drop')
-    fault_latency: float = 0.0
-    # 'slow' faults: the call waits this long before it is applied and answered (an answer after the
-    # client's timeout, while the call is still in flight)
-    fault_delay: float = 3.0
-    fault_seed: int | None = None
-    # narrow faults to some calls: methods (e.g. ['POST']), path prefixes, and a total count (0 = no limit)
-    fault_methods: tuple = ()
-    fault_paths: tuple = ()
-    fault_limit: int = 0
-    # let this many matching calls through untouched before injecting faults (to hit, say, the second read)
-    fault_after: int = 0
-    key_behaviours: dict = dataclasses.field(default_factory=dict)
-    seed_tenants: int = 1
-    # Organization API paging: the largest page the console returns whatever ``limit`` asks, and the
-    # cursor in links.next: 'id' (a tenant id) or 'opaque' (base64 with padding, so that it needs URL encoding)
-    org_max_page: int = 100
-    org_cursor: str = 'id'
-    # OAuth clients allowed to call the Organization API (empty: every client); others get 403
-    organization_clients: tuple = ()
-    # API keys: the tenant's settings (GET /api/v1/api-keys/configs/{tenantId})
-    max_keys_per_user: int = 5
-    max_api_key_expiry: str = 'P365D'
-
-    def update(self, values):
-        known = {f.name for f in dataclasses.fields(self)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError('unknown emulator setting(s): %s' % ', '.join(sorted(unknown)))
-        for name, value in values.items():
-            if name in ('fault_kinds', 'fault_methods', 'fault_paths', 'organization_clients'):
-                value = tuple(value)
-            setattr(self, name, value)
-        self.validate()
-
-    def validate(self):
-        checks = [
-            (self.list_style in ('array', 'wrapped'), 'list_style'),
-            (self.migrate_style in ('reference', 'tutorial'), 'migrate_style'),
-            (self.compliance_style in ('object', 'array'), 'compliance_style'),
-            (self.reset_when_default in (200, 424), 'reset_when_default'),
-            (0.0 <= self.fault_rate <= 1.0, 'fault_rate'),
-            (set(self.fault_kinds) <= set(FAULT_KINDS), 'fault_kinds'),
-            (self.fault_delay >= 0, 'fault_delay'),
-            (1 <= self.org_max_page <= 100, 'org_max_page'),
-            (self.org_cursor in ('id', 'opaque'), 'org_cursor'),
-            (all(v in KEY_BEHAVIOURS for v in self.key_behaviours.values()), 'key_behaviours'),
-            (self.migration_seconds >= 0, 'migration_seconds'),
-        ]
-        for ok, name in checks:
-            if not ok:
-                raise ValueError('invalid emulator setting %s=%r' % (name, getattr(self, name)))
-
-    def as_dict(self):
-        return dataclasses.asdict(self)
-
-
-class ApiError(Exception):
-    """An answer with Qlik's error body: ``{"errors": [{"code", "title", "detail"}]}``."""
-
-    def __init__(self, status, code, title, detail=None, headers=None):
-        super().__init__(title)
-        self.status = status
-        self.code = code
-        self.title = title
-        self.detail = detail
-        self.headers = headers or {}
-
-    def body(self):
-        return error_body(self.status, self.code, self.title, self.detail)
-
-
-def error_body(status, code, title, detail=None):
-    """Qlik's error answer: ``errors[]`` with ``status`` as a string, and the ``traceId`` support asks for."""
-    error = dict(code=code, title=title)
-    if detail:
-        error['detail'] = detail
-    error['status'] = str(status)
-    return dict(errors=[error], traceId=uuid.uuid4().hex)
 
 
 @dataclasses.dataclass
@@ -231,48 +118,30 @@ def _confirm(tenant, confirm_hostname, what):
                            'missing' if not confirm_hostname else 'wrong', what))
 
 
-def _refuse(status, code, title, detail=None):
-    raise ApiError(status, code, title, detail)
-
-
-class RateLimiter:
-    """Sliding one-minute windows per (host, tier)."""
-
-    def __init__(self):
-        self._hits = collections.defaultdict(collections.deque)
-
-    def check(self, key, limit, window, now):
-        """Record a hit; return None when allowed, else seconds until a slot frees."""
-        hits = self._hits[key]
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        if len(hits) >= limit:
-            return max(1, int(hits[0] + window - now + 0.999))
-        hits.append(now)
-        return None
-
-
 class Model:
-    """The whole emulated cloud: tenants, tokens, the request log, limits and faults."""
+    """The emulated region's state: tenants (with their key providers and migrations), tokens, credentials."""
 
-    def __init__(self, config=None):
+    def __init__(self, config=None, clock=None):
         self.config = config or EmulatorConfig()
         self.config.validate()
+        self.clock = clock or Clock()
         self.lock = threading.RLock()
         self.tenants = collections.OrderedDict()
         self.tokens = {}
-        self.log = []
-        self._seq = 0
-        self.rate_limiter = RateLimiter()
-        self._fault_random = random.Random(self.config.fault_seed)
-        self.faults_injected = 0
-        self._fault_candidates = 0
-        self.in_flight = 0  # calls being processed now
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
-        self.credentials = Credentials(self.lock, _refuse, self.config)
+        self.credentials = Credentials(self.lock, self.config, self.clock)
+
+    def _now_iso(self):
+        return iso(self.clock.time())
+
+    def _now_iso_seconds(self):
+        return iso_seconds(self.clock.time())
 
     # ------------------------------------------------------------------ tenants
-    def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by=''):
+    @locked
+    def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by='',
+                      migration_seconds=None):
+        """A new tenant on a host of its own (``migration_seconds``: its migrations' length, else the config's)."""
         cfg = self.config
         if license_key != cfg.license_key:
             raise ApiError(400, 'TENANTS-7', 'Invalid license key',
@@ -286,29 +155,33 @@ class Model:
         if name is not None and (not isinstance(name, str) or not re.match(r'^[a-z0-9][a-z0-9-]{0,62}$', name)):
             raise ApiError(400, 'TENANTS-10', 'Invalid name',
                            'A tenant name is lowercase letters, digits and dashes.')
-        with self.lock:
-            if name and any(t.name == name for t in self.tenants.values()):
-                raise ApiError(409, 'TENANTS-11', 'Tenant name already in use', name)
+        if name and any(t.name == name for t in self.tenants.values()):
+            raise ApiError(409, 'TENANTS-11', 'Tenant name already in use', name)
         tenant_id = _rand_id(32)
         host = self.spawn_tenant_host(tenant_id)
-        stamp = now_iso()
+        stamp = self._now_iso()
         tenant = Tenant(
             id=tenant_id,
             name=name or ''.join(secrets.choice(string.ascii_lowercase + string.digits) for dummy in range(15)),
             hostnames=[host], datacenter=datacenter, license_key=license_key,
             subscription_id=cfg.subscription_id, created=stamp, last_updated=stamp,
             api_key='qlik-api-key-' + secrets.token_hex(16), created_by_user=created_by,
-            qlik_promoted_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
-        with self.lock:
-            self.tenants[tenant_id] = tenant
+            qlik_promoted_at=self._now_iso_seconds(), migration_seconds=migration_seconds)
+        self.tenants[tenant_id] = tenant
         return tenant
 
+    @locked
+    def list_tenants(self):
+        return list(self.tenants.values())
+
+    @locked
     def tenant(self, tenant_id):
         tenant = self.tenants.get(tenant_id)
         if tenant is None:
             raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
         return tenant
 
+    @locked
     def render_tenant(self, tenant, base_url=None):
         out = dict(id=tenant.id, name=tenant.name, hostnames=list(tenant.hostnames),
                    createdByUser=tenant.created_by_user, datacenter=tenant.datacenter,
@@ -321,12 +194,27 @@ class Model:
         out['links'] = dict(self=dict(href='%s/api/v1/tenants/%s' % (base_url or '', tenant.id)))
         return out
 
+    @locked
+    def check_active(self, tenant_id):
+        """A deactivated tenant's host refuses every call the same way (403), its token endpoint included."""
+        tenant = self.tenants.get(tenant_id)
+        if tenant is not None and tenant.status != 'active':
+            raise ApiError(403, 'TENANT-DISABLED', 'Forbidden',
+                           'The tenant %s (%s) is deactivated.' % (tenant.name, tenant.id))
+
+    @locked
+    def org_tenants(self, base_url=''):
+        """Every tenant as the Organization API lists them."""
+        return [self.render_org_tenant(t, base_url) for t in self.tenants.values()]
+
+    @locked
     def render_org_tenant(self, tenant, base_url=''):
         return dict(id=tenant.id, name=tenant.name, hostnames=list(tenant.hostnames),
                     status=tenant.status, subscriptionId=tenant.subscription_id,
                     regionCode=tenant.datacenter, createdAt=tenant.created, updatedAt=tenant.last_updated,
                     links=dict(self=dict(href='%s/api/core/tenants/%s' % (base_url, tenant.id))))
 
+    @locked
     def patch_tenant(self, tenant, ops):
         allowed = {'/name', '/hostnames/1'} | {'/' + f for f in AUTO_ASSIGN_FLAGS}
         if not isinstance(ops, list) or not ops:
@@ -340,16 +228,16 @@ class Model:
                 raise ApiError(400, 'TENANTS-5', 'Invalid patch value', '%s must be a boolean' % op['path'])
             if op['path'] in ('/name', '/hostnames/1') and (not isinstance(op['value'], str) or not op['value']):
                 raise ApiError(400, 'TENANTS-5', 'Invalid patch value', '%s must be a string' % op['path'])
-        with self.lock:
-            for op in ops:
-                if op['path'] == '/name':
-                    tenant.name = op['value']
-                elif op['path'] == '/hostnames/1':
-                    tenant.hostnames[1:] = [op['value']]
-                else:
-                    tenant.flags[op['path'][1:]] = op['value']
-            tenant.last_updated = now_iso()
+        for op in ops:
+            if op['path'] == '/name':
+                tenant.name = op['value']
+            elif op['path'] == '/hostnames/1':
+                tenant.hostnames[1:] = [op['value']]
+            else:
+                tenant.flags[op['path'][1:]] = op['value']
+        tenant.last_updated = self._now_iso()
 
+    @locked
     def deactivate_tenant(self, tenant, confirm_hostname, purge_after_days):
         _confirm(tenant, confirm_hostname, 'deactivated')
         if purge_after_days is None:
@@ -357,24 +245,24 @@ class Model:
         if not isinstance(purge_after_days, int) or isinstance(purge_after_days, bool) \
                 or not 10 <= purge_after_days <= 90:
             raise ApiError(400, 'TENANTS-13', 'Invalid purgeAfterDays', 'purgeAfterDays must be 10 to 90.')
-        with self.lock:
-            stamp = time.time()
-            tenant.status = 'disabled'
-            tenant.purge_after_days = purge_after_days
-            tenant.purge_date = now_iso(stamp + purge_after_days * 86400)
-            tenant.last_updated = tenant.status_updated_at = now_iso(stamp)
+        stamp = self.clock.time()
+        tenant.status = 'disabled'
+        tenant.purge_after_days = purge_after_days
+        tenant.purge_date = iso(stamp + purge_after_days * 86400)
+        tenant.last_updated = tenant.status_updated_at = iso(stamp)
         return dict(id=tenant.id, status='disabled', estimatedPurgeDate=tenant.purge_date)
 
+    @locked
     def reactivate_tenant(self, tenant, confirm_hostname):
         _confirm(tenant, confirm_hostname, 'reactivated')
-        with self.lock:
-            tenant.status = 'active'
-            tenant.purge_after_days = None
-            tenant.purge_date = None
-            tenant.last_updated = tenant.status_updated_at = now_iso()
+        tenant.status = 'active'
+        tenant.purge_after_days = None
+        tenant.purge_date = None
+        tenant.last_updated = tenant.status_updated_at = self._now_iso()
         return dict(id=tenant.id, status='active')
 
     # ------------------------------------------------------------------- tokens
+    @locked
     def issue_token(self, host, client_id, client_secret, tenant=None):
         """A token for ``host``: for the region's OAuth client (config), or on a tenant host for one of the
         tenant's OAuth clients with any of its current secrets."""
@@ -383,13 +271,12 @@ class Model:
         if not known and not self.credentials.secret_matches(tenant, client_id, client_secret):
             raise ApiError(401, 'OAUTH-1', 'invalid_client', 'Client authentication failed.')
         token = 'qlik-emulator-token-' + secrets.token_urlsafe(24)
-        expires = time.time() + cfg.token_ttl
-        with self.lock:
-            self.tokens[token] = (host, client_id, expires)
-        return dict(access_token=token, token_type='bearer',
-                    expires_at=time.strftime('%Y-%m-%dT%H:%M:%S.000Z', time.gmtime(expires)),
+        expires = self.clock.time() + cfg.token_ttl
+        self.tokens[token] = (host, client_id, expires)
+        return dict(access_token=token, token_type='bearer', expires_at=iso(int(expires)),
                     expires_in=int(cfg.token_ttl))
 
+    @locked
     def authenticate(self, host, authorization, tenant=None):
         if not authorization or not authorization.startswith('Bearer '):
             raise ApiError(401, 'HTTP-401', 'Unauthorized', 'Missing or malformed Authorization header.')
@@ -403,15 +290,15 @@ class Model:
         if entry is None or entry[0] != host:
             raise ApiError(401, 'HTTP-401', 'Unauthorized, invalid JWT',
                            'The token is unknown or was issued for another host.')
-        if entry[2] < time.time():
+        if entry[2] < self.clock.time():
             raise ApiError(401, 'HTTP-401', 'Unauthorized, invalid JWT', 'The token has expired.')
         return entry[1]
 
+    @locked
     def expire_tokens(self):
         """Make every issued token expired (for tests of mid-run expiry)."""
-        with self.lock:
-            for token, (host, client, dummy) in list(self.tokens.items()):
-                self.tokens[token] = (host, client, 0.0)
+        for token, (host, client, dummy) in list(self.tokens.items()):
+            self.tokens[token] = (host, client, 0.0)
 
     # ---------------------------------------------------------------- providers
     def behaviour(self, arn):
@@ -434,6 +321,7 @@ class Model:
                 message='The key %s in %s has no replica key in the DR region %s.' % (key_id, key_region, dr))
         return multi, replicas, True, None
 
+    @locked
     def render_provider(self, tenant, provider):
         multi, replicas, compliant, error = self._compliance(tenant, provider.arn)
         out = collections.OrderedDict()
@@ -456,6 +344,7 @@ class Model:
         out['demotedFromCurrentAt'] = provider.demoted_at
         return out
 
+    @locked
     def render_qlik_provider(self, tenant):
         out = collections.OrderedDict()
         out['arn'] = QLIK_ARN
@@ -471,9 +360,22 @@ class Model:
         out['demotedFromCurrentAt'] = tenant.qlik_demoted_at
         return out
 
+    @locked
+    def list_providers(self, tenant, with_qlik=False):
+        """The tenant's AWS-KMS key providers, after the Qlik-managed one when ``with_qlik``."""
+        self.advance(tenant)
+        items = [self.render_qlik_provider(tenant)] if with_qlik else []
+        return items + [self.render_provider(tenant, p) for p in tenant.providers.values()]
+
+    @locked
+    def get_provider(self, tenant, fingerprint):
+        self.advance(tenant)
+        return self.render_provider(tenant, self.find_provider(tenant, fingerprint))
+
     def wrap_list(self, items):
         return dict(errors=items) if self.config.list_style == 'wrapped' else items
 
+    @locked
     def find_provider(self, tenant, fingerprint):
         if len(fingerprint) > 128:
             raise ApiError(414, 'Encryption-14', 'Requested fingerprint length is too large')
@@ -483,6 +385,7 @@ class Model:
                            'Unknown key provider fingerprint %s' % fingerprint)
         return provider
 
+    @locked
     def create_provider(self, tenant, body):
         if not isinstance(body, dict):
             raise ApiError(400, 'Encryption-1', 'Bad Request', 'Body must be a JSON object.')
@@ -504,15 +407,15 @@ class Model:
         if behaviour == 'unavailable':
             raise ApiError(408, 'Encryption-8', 'Failed to return a response within the timeout window',
                            'The key provider (AWS-KMS) might be unavailable.')
-        with self.lock:
-            if any(p.arn == arn for p in tenant.providers.values()):
-                raise ApiError(409, 'Encryption-9', 'The provided key is already registered', arn)
-            fingerprint = secrets.token_hex(16)
-            provider = Provider(arn=arn, name=name, description=description, fingerprint=fingerprint,
-                                tenant_id=tenant.id, created_at=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
-            tenant.providers[fingerprint] = provider
+        if any(p.arn == arn for p in tenant.providers.values()):
+            raise ApiError(409, 'Encryption-9', 'The provided key is already registered', arn)
+        fingerprint = secrets.token_hex(16)
+        provider = Provider(arn=arn, name=name, description=description, fingerprint=fingerprint,
+                            tenant_id=tenant.id, created_at=self._now_iso_seconds())
+        tenant.providers[fingerprint] = provider
         return provider
 
+    @locked
     def patch_provider(self, tenant, fingerprint, ops):
         provider = self.find_provider(tenant, fingerprint)
         if not isinstance(ops, list) or not ops:
@@ -524,23 +427,23 @@ class Model:
             if op['path'] == '/name' and not op['value'].strip():
                 raise ApiError(400, 'Encryption-2', 'Failed to decode key provider patch request payload',
                                'name must not be empty')
-        with self.lock:
-            for op in ops:
-                setattr(provider, op['path'][1:], op['value'])
+        for op in ops:
+            setattr(provider, op['path'][1:], op['value'])
 
+    @locked
     def delete_provider(self, tenant, fingerprint):
-        with self.lock:
-            self.advance(tenant)
-            if fingerprint == tenant.id and fingerprint not in tenant.providers:
-                raise ApiError(400, 'Encryption-1', 'Bad Request',
-                               'The default Qlik managed key provider cannot be deleted.')
-            self.find_provider(tenant, fingerprint)
-            migration = tenant.migration
-            busy = migration and not migration.done and migration.to_fingerprint == fingerprint
-            if tenant.current == fingerprint or busy:
-                raise ApiError(424, 'Encryption-24', 'The requested key is being used and cannot be deleted')
-            del tenant.providers[fingerprint]
+        self.advance(tenant)
+        if fingerprint == tenant.id and fingerprint not in tenant.providers:
+            raise ApiError(400, 'Encryption-1', 'Bad Request',
+                           'The default Qlik managed key provider cannot be deleted.')
+        self.find_provider(tenant, fingerprint)
+        migration = tenant.migration
+        busy = migration and not migration.done and migration.to_fingerprint == fingerprint
+        if tenant.current == fingerprint or busy:
+            raise ApiError(424, 'Encryption-24', 'The requested key is being used and cannot be deleted')
+        del tenant.providers[fingerprint]
 
+    @locked
     def test_provider(self, tenant, fingerprint):
         provider = self.find_provider(tenant, fingerprint)
         behaviour = self.behaviour(provider.arn)
@@ -559,37 +462,38 @@ class Model:
             return tenant.migration_seconds
         return self.config.migration_seconds
 
+    @locked
     def advance(self, tenant, now=None):
         """Finish a migration whose time is up (lazily, on every read or write)."""
         migration = tenant.migration
         if migration is None or migration.done:
             return
-        now = time.monotonic() if now is None else now
+        now = self.clock.monotonic() if now is None else now
         if now - migration.started < migration.duration:
             return
-        stamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-        with self.lock:
-            if tenant.current is None:
-                tenant.qlik_demoted_at = stamp
-            elif tenant.current in tenant.providers:
-                tenant.providers[tenant.current].demoted_at = stamp
-            target = migration.to_fingerprint if migration.to_fingerprint in tenant.providers else None
-            if target is None:
-                tenant.qlik_promoted_at = stamp
-                tenant.qlik_demoted_at = NEVER
-            else:
-                tenant.providers[target].promoted_at = stamp
-                tenant.providers[target].demoted_at = NEVER
-            tenant.current = target
-            migration.done = True
-            migration.completed_at = stamp
+        stamp = self._now_iso_seconds()
+        if tenant.current is None:
+            tenant.qlik_demoted_at = stamp
+        elif tenant.current in tenant.providers:
+            tenant.providers[tenant.current].demoted_at = stamp
+        target = migration.to_fingerprint if migration.to_fingerprint in tenant.providers else None
+        if target is None:
+            tenant.qlik_promoted_at = stamp
+            tenant.qlik_demoted_at = NEVER
+        else:
+            tenant.providers[target].promoted_at = stamp
+            tenant.providers[target].demoted_at = NEVER
+        tenant.current = target
+        migration.done = True
+        migration.completed_at = stamp
 
+    @locked
     def render_migration(self, tenant, style='reference'):
         migration = tenant.migration
         if migration.done:
             state, progress = 'Completed', 100
         else:
-            elapsed = time.monotonic() - migration.started
+            elapsed = self.clock.monotonic() - migration.started
             fraction = elapsed / migration.duration if migration.duration else 1.0
             state = 'New' if elapsed < min(0.25, migration.duration * 0.1) else 'InProgress'
             progress = max(0, min(99, int(fraction * 100)))
@@ -612,101 +516,58 @@ class Model:
             id=str(uuid.uuid4()), tenant_id=tenant.id,
             from_arn=current.arn if current else 'v1:%s:qlik-internal-kms' % tenant.id,
             to_arn=to_arn, to_fingerprint=to_fingerprint, to_prefix=prefix,
-            initiated_at=now_iso(), started=time.monotonic(), duration=self._migration_duration(tenant))
+            initiated_at=self._now_iso(), started=self.clock.monotonic(), duration=self._migration_duration(tenant))
         self.advance(tenant)  # a zero-length migration completes at once
 
+    @locked
     def migrate(self, tenant, fingerprint):
-        with self.lock:
-            self.advance(tenant)
-            if fingerprint == tenant.id and fingerprint not in tenant.providers:
-                raise ApiError(400, 'Encryption-1', 'Bad Request',
-                               'Use /actions/reset-to-default-provider to move to the Qlik managed key.')
-            provider = self.find_provider(tenant, fingerprint)
-            if tenant.migration and not tenant.migration.done:
-                raise ApiError(428, 'Encryption-28', 'There is already an ongoing migration for the tenant',
-                               'Migration %s is in progress.' % tenant.migration.id)
-            if tenant.current == fingerprint:
-                raise ApiError(424, 'Encryption-25', 'Failed to prepare migration',
-                               'The key provider is already the current one.')
-            if self.behaviour(provider.arn) in ('invalid', 'forbidden', 'unavailable'):
-                raise ApiError(412, 'Encryption-12', 'Failed to initiate migration',
-                               'Qlik Cloud cannot use the key %s.' % provider.arn)
-            self._start_migration(tenant, provider.arn, fingerprint, '#BYOKv1#:%s' % fingerprint)
-            return self.render_migration(tenant, self.config.migrate_style)
+        self.advance(tenant)
+        if fingerprint == tenant.id and fingerprint not in tenant.providers:
+            raise ApiError(400, 'Encryption-1', 'Bad Request',
+                           'Use /actions/reset-to-default-provider to move to the Qlik managed key.')
+        provider = self.find_provider(tenant, fingerprint)
+        if tenant.migration and not tenant.migration.done:
+            raise ApiError(428, 'Encryption-28', 'There is already an ongoing migration for the tenant',
+                           'Migration %s is in progress.' % tenant.migration.id)
+        if tenant.current == fingerprint:
+            raise ApiError(424, 'Encryption-25', 'Failed to prepare migration',
+                           'The key provider is already the current one.')
+        if self.behaviour(provider.arn) in ('invalid', 'forbidden', 'unavailable'):
+            raise ApiError(412, 'Encryption-12', 'Failed to initiate migration',
+                           'Qlik Cloud cannot use the key %s.' % provider.arn)
+        self._start_migration(tenant, provider.arn, fingerprint, '#BYOKv1#:%s' % fingerprint)
+        return self.render_migration(tenant, self.config.migrate_style)
 
+    @locked
     def reset_to_default(self, tenant):
-        with self.lock:
-            self.advance(tenant)
-            if tenant.migration and not tenant.migration.done:
-                raise ApiError(406, 'Encryption-26', 'There is already an ongoing migration in progress for this '
-                               'tenant, this must complete before a new migration can be started')
-            if tenant.current is None:
-                if self.config.reset_when_default == 424:
-                    raise ApiError(424, 'Encryption-27', 'Tenant is already using Qlik Managed provider')
-                return 200, dict(message='Tenant is already using Qlik KMS, no migration is required.')
-            self._start_migration(tenant, QLIK_ARN, tenant.id, '#QLIK#')
-            return 205, self.render_migration(tenant, 'reference') if self.config.reset_205_body else None
+        self.advance(tenant)
+        if tenant.migration and not tenant.migration.done:
+            raise ApiError(406, 'Encryption-26', 'There is already an ongoing migration in progress for this '
+                           'tenant, this must complete before a new migration can be started')
+        if tenant.current is None:
+            if self.config.reset_when_default == 424:
+                raise ApiError(424, 'Encryption-27', 'Tenant is already using Qlik Managed provider')
+            return 200, dict(message='Tenant is already using Qlik KMS, no migration is required.')
+        self._start_migration(tenant, QLIK_ARN, tenant.id, '#QLIK#')
+        return 205, self.render_migration(tenant, 'reference') if self.config.reset_205_body else None
 
+    @locked
     def migration_details(self, tenant):
-        with self.lock:
-            self.advance(tenant)
-            if tenant.migration is None:
-                raise ApiError(404, 'Encryption-40', 'There is no ongoing migration for this tenant')
-            return self.render_migration(tenant, 'reference')
+        self.advance(tenant)
+        if tenant.migration is None:
+            raise ApiError(404, 'Encryption-40', 'There is no ongoing migration for this tenant')
+        return self.render_migration(tenant, 'reference')
 
-    # ------------------------------------------------------- limits, faults, log
-    def rate_limit(self, host, method):
-        cfg = self.config
-        if not cfg.rate_limits:
-            return None
-        tier, limit = ('tier1', cfg.tier1_per_minute) if method in ('GET', 'HEAD') else ('tier2', cfg.tier2_per_minute)
-        with self.lock:
-            return self.rate_limiter.check((host, tier), limit, cfg.rate_window, time.monotonic())
-
-    def pick_fault(self, method, path):
-        """The fault to inject into this request, or None."""
-        cfg = self.config
-        if cfg.fault_rate <= 0 or not cfg.fault_kinds:
-            return None
-        if cfg.fault_methods and method not in cfg.fault_methods:
-            return None
-        if cfg.fault_paths and not any(path.startswith(prefix) for prefix in cfg.fault_paths):
-            return None
-        with self.lock:
-            if self._fault_candidates < cfg.fault_after:
-                self._fault_candidates += 1
-                return None
-            if cfg.fault_limit and self.faults_injected >= cfg.fault_limit:
-                return None
-            if self._fault_random.random() >= cfg.fault_rate:
-                return None
-            self.faults_injected += 1
-            return self._fault_random.choice(list(cfg.fault_kinds))
-
-    def record(self, entry):
-        with self.lock:
-            self._seq += 1
-            entry['seq'] = self._seq
-            self.log.append(entry)
-
-    def migrations_started(self, tenant):
-        """How many migrate / reset calls actually started a migration on ``tenant``."""
-        with self.lock:
-            return sum(1 for e in self.log if e.get('host') == tenant.hostnames[0] and e['method'] == 'POST'
-                       and ((e['path'].endswith('/actions/migrate') and e['status'] == 200)
-                            or (e['path'].endswith('/reset-to-default-provider') and e['status'] == 205)))
-
+    @locked
     def snapshot(self):
         """The state as plain data (for tests and the admin endpoint); no secrets."""
-        with self.lock:
-            tenants = []
-            for tenant in self.tenants.values():
-                self.advance(tenant)
-                tenants.append(dict(
-                    tenant=self.render_tenant(tenant),
-                    current_fingerprint=tenant.current,
-                    key_providers=[self.render_provider(tenant, p) for p in tenant.providers.values()],
-                    migration=self.render_migration(tenant) if tenant.migration else None,
-                    migrations_started=self.migrations_started(tenant),
-                ))
-            return dict(tenants=tenants)
+        tenants = []
+        for tenant in self.tenants.values():
+            self.advance(tenant)
+            tenants.append(dict(
+                tenant=self.render_tenant(tenant),
+                current_fingerprint=tenant.current,
+                key_providers=[self.render_provider(tenant, p) for p in tenant.providers.values()],
+                migration=self.render_migration(tenant) if tenant.migration else None,
+            ))
+        return dict(tenants=tenants)

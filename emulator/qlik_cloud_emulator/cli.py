@@ -1,21 +1,23 @@
 """Run the Qlik Cloud emulator until interrupted.
 
-    python -m tests.emulator --tenants 3 --migration-seconds 5 --env-file emulator.env
+    qlik-cloud-emulator --tenants 3 --migration-seconds 5 --env-file emulator.env
 
 It prints the registration, console and tenant URLs, the CA file to trust and
-shell ``export`` lines for the QLIK_* variables the collection's modules read.
+shell export lines for the QLIK_* variables the collection's modules read.
+SIGTERM, SIGHUP or Ctrl-C stop it and remove its temporary directory (the CA).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
 import threading
 
-from .model import KEY_BEHAVIOURS, EmulatorConfig
+from .config import FAULT_KINDS, KEY_BEHAVIOURS, EmulatorConfig
 from .server import Emulator
 
 
@@ -27,25 +29,32 @@ def _key_behaviour(text):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m tests.emulator', description=__doc__,
+    parser = argparse.ArgumentParser(prog='qlik-cloud-emulator', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--bind', default='127.0.0.1', help='loopback address to listen on (default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=0, help='port of the registration host (default: any free port)')
     parser.add_argument('--tenants', type=int, default=1, help='tenants that exist at start (the first is the source tenant)')
     parser.add_argument('--migration-seconds', type=float, default=5.0, help='how long a key migration takes')
     parser.add_argument('--token-ttl', type=float, default=21600.0, help='lifetime of access tokens in seconds')
-    parser.add_argument('--client-id', default=EmulatorConfig.client_id)
-    parser.add_argument('--client-secret', default=EmulatorConfig.client_secret)
-    parser.add_argument('--list-style', choices=('array', 'wrapped'), default='array')
-    parser.add_argument('--migrate-style', choices=('reference', 'tutorial'), default='reference')
-    parser.add_argument('--compliance-style', choices=('object', 'array'), default='object')
-    parser.add_argument('--reset-when-default', type=int, choices=(200, 424), default=200)
+    parser.add_argument('--client-id', default=EmulatorConfig.client_id,
+                        help='the region OAuth client id (default %(default)s)')
+    parser.add_argument('--client-secret', default=EmulatorConfig.client_secret, help='its secret')
+    parser.add_argument('--list-style', choices=('array', 'wrapped'), default='array',
+                        help='key provider lists as a JSON array or wrapped in {"errors": [...]} (default array)')
+    parser.add_argument('--migrate-style', choices=('reference', 'tutorial'), default='reference',
+                        help="migrate's answer: id/migratingToFingerprint (reference) or "
+                             'migrationId/migratingToFingerPrint (tutorial)')
+    parser.add_argument('--compliance-style', choices=('object', 'array'), default='object',
+                        help='complianceError as an object or an array (default object)')
+    parser.add_argument('--reset-when-default', type=int, choices=(200, 424), default=200,
+                        help='reset-to-default on a tenant already on the Qlik key answers 200 or 424 (default 200)')
     parser.add_argument('--reset-205-body', action='store_true',
                         help="reset-to-default's 205 carries the migration record (default: no body, per RFC 9110)")
     parser.add_argument('--no-rate-limits', action='store_true', help='disable the per-tier rate limits')
     parser.add_argument('--fault-rate', type=float, default=0.0, help='share of answers replaced by a fault (0-1)')
     parser.add_argument('--fault-kinds', default='429,500,503,drop',
-                        help='comma list of 429,500,502,503,504,drop,drop_after')
+                        help='comma list of the faults to inject (default 429,500,503,drop): %s' % '; '.join(
+                            '%s: %s' % kind for kind in FAULT_KINDS.items()))
     parser.add_argument('--fault-methods', default='', help='comma list: only these methods get faults')
     parser.add_argument('--fault-paths', default='', help='comma list of path prefixes: only these get faults')
     parser.add_argument('--fault-limit', type=int, default=0, help='inject at most this many faults (0: no limit)')
@@ -53,7 +62,8 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=None, help='random seed for fault injection')
     parser.add_argument('--key', action='append', type=_key_behaviour, default=[], metavar='ARN=BEHAVIOUR',
                         help='make a key behave: %s' % ', '.join(KEY_BEHAVIOURS))
-    parser.add_argument('--env-file', help='also write the QLIK_* variables to this file')
+    parser.add_argument('--env-file', help='also write the export lines to this file (mode 0600: it holds '
+                                           'QLIK_CLIENT_SECRET), for `source FILE`')
     parser.add_argument('--verbose', action='store_true', help='log every request to stderr')
     return parser.parse_args(argv)
 
@@ -76,23 +86,24 @@ def main(argv=None):
         config.validate()
     except ValueError as exc:
         sys.exit(str(exc))
-    emulator = Emulator(config, bind=args.bind, verbose=args.verbose, registration_port=args.port).start()
-    exports = '\n'.join('export %s=%s' % (k, shlex.quote(v)) for k, v in emulator.env().items())
-    if args.env_file:
-        with open(args.env_file, 'w') as handle:
-            handle.write(exports + '\n')
-    print('Qlik Cloud emulator running (Ctrl-C to stop)')
-    print(json.dumps(emulator.describe(), indent=2))
-    print('CA file (pass as ca_path / QLIK_CA_PATH): %s' % emulator.ca_path)
-    print(exports, flush=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *args: stop.set())
+    for name in ('SIGTERM', 'SIGHUP'):
+        signal.signal(getattr(signal, name), lambda *dummy: stop.set())
+    emulator = Emulator(config, bind=args.bind, verbose=args.verbose, registration_port=args.port)
     try:
+        emulator.start()
+        exports = '\n'.join('export %s=%s' % (k, shlex.quote(v)) for k, v in emulator.env().items())
+        if args.env_file:
+            descriptor = os.open(args.env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # also when the file was there before
+            with os.fdopen(descriptor, 'w') as handle:
+                handle.write(exports + '\n')
+        print('Qlik Cloud emulator running (Ctrl-C to stop)')
+        print(json.dumps(emulator.describe(), indent=2))
+        print('CA file (pass as ca_path / QLIK_CA_PATH): %s' % emulator.ca_path)
+        print(exports, flush=True)
         stop.wait()
     except KeyboardInterrupt:
         pass
-    emulator.stop()
-
-
-if __name__ == '__main__':
-    main()
+    finally:
+        emulator.stop()  # and its temporary directory goes

@@ -1,7 +1,7 @@
 """Tenant OAuth clients (with their secrets) and API keys, as oauth-clients-and-api-keys.md describes them.
 
-Kept apart from model.py, which it extends: ``Model.issue_token`` asks ``client_secret_matches`` and
-``Model.authenticate`` asks ``api_key_user`` through the functions here.
+Part of the domain model: ``Model.issue_token`` asks ``secret_matches`` and ``Model.authenticate`` asks
+``api_key_user``. ``Credentials`` shares the model's lock and its rule (locking.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-import time
+
+from .clock import iso
+from .errors import ApiError
+from .locking import locked
 
 MAX_SECRETS = 5
 APP_TYPES = ('web', 'native', 'spa', 'anonymous-embed')
@@ -17,11 +20,6 @@ GRANT_TYPES = ('client_credentials', 'urn:qlik:oauth:user-impersonation')
 PATCHABLE = {'/clientName': str, '/description': str, '/redirectUris': list, '/allowedOrigins': list,
              '/allowedScopes': list, '/allowedGrantTypes': list, '/clientUri': str, '/logoUri': str}
 DURATION = re.compile(r'^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$')
-
-
-def iso(epoch):
-    """Qlik's timestamp form (``2026-11-23T10:00:00.000Z``) of ``epoch``."""
-    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(epoch)) + '.%03dZ' % int((epoch % 1) * 1000)
 
 
 def duration_seconds(text):
@@ -80,98 +78,105 @@ class ApiKey:
     last_updated: float
     revoked: bool = False
 
-    @property
-    def status(self):
+    def status(self, now):
+        """'revoked', 'expired' (at ``now``, epoch seconds) or 'active'."""
         if self.revoked:
             return 'revoked'
-        return 'expired' if self.expiry <= time.time() else 'active'
+        return 'expired' if self.expiry <= now else 'active'
 
-    def render(self):
+    def render(self, now):
         return dict(id=self.id, description=self.description, tenantId=self.tenant_id, sub=self.created_by,
                     subType='user', createdByUser=self.created_by, created=iso(self.created),
-                    lastUpdated=iso(self.last_updated), expiry=iso(self.expiry), status=self.status)
+                    lastUpdated=iso(self.last_updated), expiry=iso(self.expiry), status=self.status(now))
 
 
 class Credentials:
-    """The OAuth clients and API keys of every tenant; ``error(status, code, title, detail)`` raises."""
+    """The OAuth clients and API keys of every tenant."""
 
-    def __init__(self, lock, error, config):
-        self.lock = lock
-        self.error = error
+    def __init__(self, lock, config, clock):
+        self.lock = lock  # the model's
         self.config = config  # max_keys_per_user, max_api_key_expiry
+        self.clock = clock
         self.clients = {}  # tenant id -> {client id: OAuthClient}
         self.keys = {}  # tenant id -> {key id: ApiKey}
+
+    @locked
+    def render(self, item):
+        """The API's record of an OAuth client or an API key (no secret value, no key token)."""
+        return item.render(self.clock.time()) if isinstance(item, ApiKey) else item.render()
 
     # ------------------------------------------------------------ OAuth clients
     def _clients(self, tenant):
         return self.clients.setdefault(tenant.id, {})
 
+    @locked
     def client(self, tenant, client_id):
         found = self._clients(tenant).get(client_id)
         if found is None:
-            self.error(404, 'OAUTH-CLIENTS-4', 'Not found', 'No OAuth client %s' % client_id)
+            raise ApiError(404, 'OAUTH-CLIENTS-4', 'Not found', 'No OAuth client %s' % client_id)
         return found
 
+    @locked
     def list_clients(self, tenant):
         return list(self._clients(tenant).values())
 
+    @locked
     def create_client(self, tenant, body, caller):
         if not isinstance(body, dict) or not isinstance(body.get('clientName'), str) or not body['clientName'].strip():
-            self.error(400, 'OAUTH-CLIENTS-1', 'Bad request', 'clientName is required.')
+            raise ApiError(400, 'OAUTH-CLIENTS-1', 'Bad request', 'clientName is required.')
         app_type = body.get('appType', 'web')
         if app_type not in APP_TYPES:
-            self.error(400, 'OAUTH-CLIENTS-1', 'Bad request', 'appType must be one of %s.' % ', '.join(APP_TYPES))
+            raise ApiError(400, 'OAUTH-CLIENTS-1', 'Bad request', 'appType must be one of %s.' % ', '.join(APP_TYPES))
         grants = body.get('allowedGrantTypes') or []
         if not isinstance(grants, list) or set(grants) - set(GRANT_TYPES) or (grants and app_type != 'web'):
-            self.error(400, 'OAUTH-CLIENTS-1', 'Bad request', 'allowedGrantTypes are for web clients: %s.' %
-                       ', '.join(GRANT_TYPES))
-        now = time.time()
+            raise ApiError(400, 'OAUTH-CLIENTS-1', 'Bad request', 'allowedGrantTypes are for web clients: %s.' %
+                           ', '.join(GRANT_TYPES))
+        now = self.clock.time()
         client = OAuthClient(client_id=secrets.token_hex(16), name=body['clientName'],
                              description=body.get('description') or '', app_type=app_type, grant_types=list(grants),
                              scopes=list(body.get('allowedScopes') or []),
                              redirect_uris=list(body.get('redirectUris') or []),
                              allowed_origins=list(body.get('allowedOrigins') or []), created=now, updated=now,
                              created_by=caller)
-        with self.lock:
-            self._clients(tenant)[client.client_id] = client
+        self._clients(tenant)[client.client_id] = client
         value = self._new_secret(client, caller) if app_type == 'web' else None
         return client, value
 
+    @locked
     def patch_client(self, tenant, client_id, ops):
         client = self.client(tenant, client_id)
         if not isinstance(ops, list) or not ops:
-            self.error(400, 'OAUTH-CLIENTS-1', 'Bad request', 'The body must be a non-empty JSON patch list.')
+            raise ApiError(400, 'OAUTH-CLIENTS-1', 'Bad request', 'The body must be a non-empty JSON patch list.')
         for op in ops:
             kind = PATCHABLE.get(op.get('path')) if isinstance(op, dict) else None
             if kind is None or op.get('op') not in ('add', 'replace', 'remove') \
                     or (op['op'] != 'remove' and not isinstance(op.get('value'), kind)):
-                self.error(400, 'OAUTH-CLIENTS-1', 'Bad request', 'Invalid patch operation %r.' % (op,))
+                raise ApiError(400, 'OAUTH-CLIENTS-1', 'Bad request', 'Invalid patch operation %r.' % (op,))
         fields = {'/clientName': 'name', '/description': 'description', '/redirectUris': 'redirect_uris',
                   '/allowedOrigins': 'allowed_origins', '/allowedScopes': 'scopes', '/allowedGrantTypes': 'grant_types'}
-        with self.lock:
-            for op in ops:
-                if op['path'] in fields:
-                    empty = [] if PATCHABLE[op['path']] is list else ''
-                    setattr(client, fields[op['path']], empty if op['op'] == 'remove' else op['value'])
-            client.updated = time.time()
+        for op in ops:
+            if op['path'] in fields:
+                empty = [] if PATCHABLE[op['path']] is list else ''
+                setattr(client, fields[op['path']], empty if op['op'] == 'remove' else op['value'])
+        client.updated = self.clock.time()
 
+    @locked
     def delete_client(self, tenant, client_id):
         self.client(tenant, client_id)
-        with self.lock:
-            del self._clients(tenant)[client_id]
+        del self._clients(tenant)[client_id]
 
     def _new_secret(self, client, caller):
-        with self.lock:
-            if len(client.secrets) >= MAX_SECRETS:
-                self.error(409, 'OAUTH-CLIENTS-9', 'Conflict',
+        if len(client.secrets) >= MAX_SECRETS:
+            raise ApiError(409, 'OAUTH-CLIENTS-9', 'Conflict',
                            'The client already has %d secrets; delete one before creating another.' % MAX_SECRETS)
-            hints = {s.hint for s in client.secrets}
+        hints = {s.hint for s in client.secrets}
+        value = secrets.token_hex(32)
+        while value[-4:] in hints:
             value = secrets.token_hex(32)
-            while value[-4:] in hints:
-                value = secrets.token_hex(32)
-            client.secrets.append(ClientSecret(value=value, hint=value[-4:], created=time.time(), created_by=caller))
-            return value
+        client.secrets.append(ClientSecret(value=value, hint=value[-4:], created=self.clock.time(), created_by=caller))
+        return value
 
+    @locked
     def create_secret(self, tenant, client_id, caller):
         client = self.client(tenant, client_id)
         value = self._new_secret(client, caller)
@@ -179,14 +184,15 @@ class Credentials:
         return dict(clientId=client.client_id, clientSecret=value, hint=made.hint, createdAt=iso(made.created),
                     createdBy=caller)
 
+    @locked
     def delete_secret(self, tenant, client_id, hint):
         client = self.client(tenant, client_id)
-        with self.lock:
-            kept = [s for s in client.secrets if s.hint != hint]
-            if len(kept) == len(client.secrets):
-                self.error(404, 'OAUTH-CLIENTS-4', 'Not found', 'The client has no secret with hint %s.' % hint)
-            client.secrets = kept
+        kept = [s for s in client.secrets if s.hint != hint]
+        if len(kept) == len(client.secrets):
+            raise ApiError(404, 'OAUTH-CLIENTS-4', 'Not found', 'The client has no secret with hint %s.' % hint)
+        client.secrets = kept
 
+    @locked
     def secret_matches(self, tenant, client_id, value):
         """True when ``value`` is a current secret of the tenant's OAuth client ``client_id``."""
         client = self._clients(tenant).get(client_id) if tenant is not None else None
@@ -196,57 +202,63 @@ class Credentials:
     def _keys(self, tenant):
         return self.keys.setdefault(tenant.id, {})
 
+    @locked
     def key(self, tenant, key_id):
         found = self._keys(tenant).get(key_id)
         if found is None:
-            self.error(404, 'APIKEYS-4', 'Not found', 'No API key %s' % key_id)
+            raise ApiError(404, 'APIKEYS-4', 'Not found', 'No API key %s' % key_id)
         return found
 
-    def list_keys(self, tenant):
-        return list(self._keys(tenant).values())
+    @locked
+    def list_keys(self, tenant, status=None):
+        """The tenant's API keys, or those whose status is ``status`` ('active', 'expired' or 'revoked')."""
+        now = self.clock.time()
+        return [k for k in self._keys(tenant).values() if status is None or k.status(now) == status]
 
+    @locked
     def create_key(self, tenant, body, caller):
         if not isinstance(body, dict) or not isinstance(body.get('description'), str) or not body['description']:
-            self.error(400, 'APIKEYS-1', 'Bad request', 'description is required.')
+            raise ApiError(400, 'APIKEYS-1', 'Bad request', 'description is required.')
         limit = duration_seconds(self.config.max_api_key_expiry)
         expiry = duration_seconds(body['expiry']) if body.get('expiry') is not None else limit
         if expiry is None or expiry <= 0 or expiry > limit:
-            self.error(400, 'APIKEYS-2', 'Bad request', 'expiry must be an ISO 8601 duration up to %s.'
-                       % self.config.max_api_key_expiry)
-        with self.lock:
-            active = [k for k in self._keys(tenant).values() if k.created_by == caller and k.status == 'active']
-            if len(active) >= self.config.max_keys_per_user:
-                self.error(400, 'APIKEYS-9', 'Bad request', 'The user already has %d active API keys, the maximum.'
+            raise ApiError(400, 'APIKEYS-2', 'Bad request', 'expiry must be an ISO 8601 duration up to %s.'
+                           % self.config.max_api_key_expiry)
+        now = self.clock.time()
+        active = [k for k in self._keys(tenant).values() if k.created_by == caller and k.status(now) == 'active']
+        if len(active) >= self.config.max_keys_per_user:
+            raise ApiError(400, 'APIKEYS-9', 'Bad request', 'The user already has %d active API keys, the maximum.'
                            % self.config.max_keys_per_user)
-            now = time.time()
-            key = ApiKey(id=secrets.token_hex(12), description=body['description'], tenant_id=tenant.id,
-                         created_by=caller, created=now, expiry=now + expiry, last_updated=now,
-                         token='qlik-emulator-api-key.' + secrets.token_urlsafe(32))
-            self._keys(tenant)[key.id] = key
+        key = ApiKey(id=secrets.token_hex(12), description=body['description'], tenant_id=tenant.id,
+                     created_by=caller, created=now, expiry=now + expiry, last_updated=now,
+                     token='qlik-emulator-api-key.' + secrets.token_urlsafe(32))
+        self._keys(tenant)[key.id] = key
         return key
 
+    @locked
     def patch_key(self, tenant, key_id, ops):
         key = self.key(tenant, key_id)
         if not isinstance(ops, list) or not ops or any(
                 not isinstance(op, dict) or op.get('op') != 'replace' or op.get('path') != '/description'
                 or not isinstance(op.get('value'), str) for op in ops):
-            self.error(400, 'APIKEYS-1', 'Bad request', 'Only a replace of /description is allowed.')
-        with self.lock:
-            key.description = ops[-1]['value']
-            key.last_updated = time.time()
+            raise ApiError(400, 'APIKEYS-1', 'Bad request', 'Only a replace of /description is allowed.')
+        key.description = ops[-1]['value']
+        key.last_updated = self.clock.time()
 
+    @locked
     def delete_key(self, tenant, key_id, caller):
         key = self.key(tenant, key_id)
-        with self.lock:
-            if key.created_by == caller:
-                del self._keys(tenant)[key_id]
-            else:
-                key.revoked = True  # a TenantAdmin on another user's key revokes it
-                key.last_updated = time.time()
+        if key.created_by == caller:
+            del self._keys(tenant)[key_id]
+        else:
+            key.revoked = True  # a TenantAdmin on another user's key revokes it
+            key.last_updated = self.clock.time()
 
+    @locked
     def api_key_user(self, tenant, token):
         """The owner of an active API key ``token`` of the tenant, else None."""
+        now = self.clock.time()
         for key in self._keys(tenant).values() if tenant is not None else ():
-            if secrets.compare_digest(key.token, token) and key.status == 'active':
+            if secrets.compare_digest(key.token, token) and key.status(now) == 'active':
                 return key.created_by
         return None

@@ -1,0 +1,123 @@
+"""What the Qlik hosts' routes share: the host a request came on, JSON bodies, answers without a body,
+paging, SCIM filters, Qlik's error answers and the token endpoint.
+
+Routes translate HTTP to calls of the domain model and never take its lock (locking.py).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ApiError, error_body
+
+SCIM_TERM = re.compile(r'^\s*(\w+)\s+(eq|ne|gt|ge|lt|le|co)\s+"([^"]*)"\s*$')
+
+
+def host():
+    """The HostInfo of the host this request arrived on."""
+    return request.environ['qlik.host']
+
+
+def base_url():
+    return 'https://' + host().netloc
+
+
+def authorization():
+    return request.headers.get('Authorization')
+
+
+def json_body(required=True):
+    data = request.get_json(silent=True)
+    if data is None and required:
+        raise ApiError(400, 'HTTP-400', 'Bad Request', 'The body must be JSON.')
+    return data
+
+
+def no_content(status=204):
+    """An answer without a body, and so without a Content-Type (RFC 9110)."""
+    response = Flask.response_class(status=status)
+    response.headers.pop('Content-Type', None)
+    return response
+
+
+def parse_scim(expression):
+    """``a eq "x" and b ge "y"`` -> [(a, op, x), (b, op, y)] (the subset the Organization API needs)."""
+    terms = []
+    for part in re.split(r'\s+and\s+', expression.strip()) if expression else []:
+        match = SCIM_TERM.match(part)
+        if not match:
+            raise ApiError(400, 'CORE-1', 'Invalid filter', 'Cannot parse SCIM filter term %r' % part)
+        terms.append(match.groups())
+    return terms
+
+
+def scim_match(record, terms):
+    for attr, op, value in terms:
+        got = record.get(attr)
+        values = got if isinstance(got, list) else [got]
+        values = ['' if v is None else str(v) for v in values]
+        if op == 'eq':
+            ok = any(v.lower() == value.lower() for v in values) if attr == 'hostnames' else value in values
+        elif op == 'ne':
+            ok = value not in values
+        elif op == 'co':
+            ok = any(value in v for v in values)
+        else:
+            ok = any({'gt': v > value, 'ge': v >= value, 'lt': v < value, 'le': v <= value}[op] for v in values)
+        if not ok:
+            return False
+    return True
+
+
+def paged(records, size, key='id', to_cursor=str, from_cursor=str):
+    """One page of ``records`` as Qlik's list answers: ``data`` and ``links``, the next page's cursor (after
+    the page's last ``key``) in ``links.next.href``; an unknown cursor gives an empty page."""
+    ids = [r[key] for r in records]
+    start = 0
+    if request.args.get('next'):
+        after = from_cursor(request.args['next'])
+        start = ids.index(after) + 1 if after in ids else len(ids)
+    chosen = records[start:start + size]
+    links = dict(self=dict(href=request.url))
+    if chosen and start + len(chosen) < len(records):
+        args = request.args.to_dict()
+        args['next'] = to_cursor(chosen[-1][key])
+        links['next'] = dict(href='%s%s?%s' % (base_url(), request.path, urlencode(args)))
+    return dict(data=chosen, links=links)
+
+
+def create_app(name, model):
+    """A Flask application for one kind of Qlik host: Qlik's error bodies and the token endpoint."""
+    app = Flask(name)
+    app.json.sort_keys = False
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc):
+        response = jsonify(exc.body())
+        response.status_code = exc.status
+        for header, value in exc.headers.items():
+            response.headers[header] = value
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        response = jsonify(error_body(exc.code, 'HTTP-%d' % exc.code, exc.name, exc.description))
+        response.status_code = exc.code
+        return response
+
+    @app.post('/oauth/token')
+    def oauth_token():
+        data = request.get_json(silent=True)
+        if data is None:
+            data = request.form.to_dict()
+        if not isinstance(data, dict) or data.get('grant_type') != 'client_credentials':
+            raise ApiError(400, 'OAUTH-2', 'unsupported_grant_type', 'Only client_credentials is supported.')
+        info = host()
+        tenant = model.tenant(info.tenant_id) if info.kind == 'tenant' else None
+        return jsonify(model.issue_token(info.netloc, data.get('client_id'), data.get('client_secret'), tenant))
+
+    return app

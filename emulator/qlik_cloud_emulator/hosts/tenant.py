@@ -1,0 +1,223 @@
+"""A tenant's host: the encryption (key providers, migrations), licenses, tenants/me, users/me, OAuth clients
+and API keys APIs, and GET/PATCH of the tenant's own record (/api/v1/tenants/{id})."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..errors import ApiError
+from . import common
+from .common import base_url, json_body, no_content
+
+ENC = '/api/v1/encryption/keyproviders'
+
+
+def create_app(model):
+    app = common.create_app('qlik_cloud_emulator_tenant', model)
+    credentials = model.credentials
+
+    @app.before_request
+    def _disabled_tenant():
+        # a deactivated tenant's host refuses every call the same way, the token endpoint included
+        model.check_active(common.host().tenant_id)
+
+    def authenticated_caller():
+        """(the tenant of this host, who calls: the OAuth client or API key user the token belongs to)."""
+        info = common.host()
+        tenant = model.tenant(info.tenant_id)
+        return tenant, model.authenticate(info.netloc, common.authorization(), tenant)
+
+    def authenticated_tenant():
+        return authenticated_caller()[0]
+
+    def page(records, key='id'):
+        """A page of OAuth clients or API keys for the ``limit`` asked (1 to 100, default 20)."""
+        try:
+            limit = int(request.args.get('limit', 20))
+        except ValueError:
+            raise ApiError(400, 'HTTP-400', 'Bad Request', 'limit must be a number.')
+        return jsonify(common.paged(records, max(1, min(limit, 100)), key))
+
+    # ------------------------------------------------------------- encryption
+    @app.get(ENC)
+    def list_aws_providers():
+        tenant = authenticated_tenant()
+        return jsonify(model.wrap_list(model.list_providers(tenant)))
+
+    @app.get(ENC + '/actions/list')
+    def list_all_providers():
+        tenant = authenticated_tenant()
+        return jsonify(model.wrap_list(model.list_providers(tenant, with_qlik=True)))
+
+    @app.post(ENC)
+    def create_provider():
+        tenant = authenticated_tenant()
+        provider = model.create_provider(tenant, json_body())
+        return jsonify(model.render_provider(tenant, provider)), 201
+
+    @app.get(ENC + '/<fingerprint>')
+    def get_provider(fingerprint):
+        tenant = authenticated_tenant()
+        return jsonify(model.get_provider(tenant, fingerprint))
+
+    @app.patch(ENC + '/<fingerprint>')
+    def patch_provider(fingerprint):
+        tenant = authenticated_tenant()
+        model.patch_provider(tenant, fingerprint, json_body())
+        return no_content()
+
+    @app.delete(ENC + '/<fingerprint>')
+    def delete_provider(fingerprint):
+        tenant = authenticated_tenant()
+        model.delete_provider(tenant, fingerprint)
+        return no_content()
+
+    @app.post(ENC + '/<fingerprint>/actions/test')
+    def test_provider(fingerprint):
+        tenant = authenticated_tenant()
+        return jsonify(model.test_provider(tenant, fingerprint)), 201
+
+    @app.post(ENC + '/<fingerprint>/actions/migrate')
+    def migrate(fingerprint):
+        tenant = authenticated_tenant()
+        return jsonify(model.migrate(tenant, fingerprint)), 200
+
+    @app.post(ENC + '/actions/reset-to-default-provider')
+    def reset_to_default():
+        tenant = authenticated_tenant()
+        status, body = model.reset_to_default(tenant)
+        return jsonify(body) if body is not None else no_content(status), status
+
+    @app.get(ENC + '/migration/actions/details')
+    def migration_details():
+        tenant = authenticated_tenant()
+        return jsonify(model.migration_details(tenant))
+
+    # ------------------------------------------------- licenses, the tenant, the caller
+    # (these read only what never changes after a tenant is created: its id, creation time, license)
+    @app.get('/api/v1/licenses/overview')
+    def licenses_overview():
+        tenant = authenticated_tenant()
+        return jsonify(dict(
+            licenseNumber='0123456789%08d' % (abs(hash(tenant.subscription_id)) % 10 ** 8),
+            licenseKey=tenant.license_key, valid='./2030-12-31', status='Ok', origin='Internal',
+            product='Qlik Cloud Analytics', version='2', secondaryNumber='', parameters=[
+                dict(name='qlikcloud', valid=True, access=dict(allotment='professional'))],
+            updated='0001-01-01T00:00:00Z', trial=False,
+            allotments=[dict(name='professional', usageClass='assigned', units=25, unitsUsed=1, overage=0)]))
+
+    @app.get('/api/v1/tenants/me')
+    def tenants_me():
+        tenant = authenticated_tenant()
+        return jsonify(model.render_tenant(tenant, base_url()))
+
+    @app.get('/api/v1/users/me')
+    def users_me():
+        tenant, client = authenticated_caller()
+        return jsonify(dict(
+            id='bot-' + tenant.id[:12], tenantId=tenant.id, clientId=client, status='active',
+            subject='qlikbot\\%s' % client, name='OAuth client %s' % client, roles=['TenantAdmin'],
+            assignedRoles=[dict(name='TenantAdmin', type='default', level='admin')],
+            assignedGroups=[], groups=[], createdAt=tenant.created, lastUpdatedAt=tenant.created,
+            created=tenant.created, lastUpdated=tenant.created,
+            links=dict(self=dict(href=base_url() + '/api/v1/users/me'))))
+
+    def own_tenant(tenant_id):
+        """This host's tenant, when ``tenant_id`` names it (a tenant host serves only its own record)."""
+        tenant = authenticated_tenant()
+        if tenant_id != tenant.id:
+            raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
+        return tenant
+
+    @app.get('/api/v1/tenants/<tenant_id>')
+    def get_tenant(tenant_id):
+        return jsonify(model.render_tenant(own_tenant(tenant_id), base_url()))
+
+    @app.patch('/api/v1/tenants/<tenant_id>')
+    def patch_tenant(tenant_id):
+        model.patch_tenant(own_tenant(tenant_id), json_body())
+        return no_content()
+
+    # ------------------------------------------------------ OAuth clients, API keys
+    @app.get('/api/v1/oauth-clients')
+    def list_oauth_clients():
+        tenant = authenticated_tenant()
+        terms = common.parse_scim(request.args.get('filter', ''))
+        clients = [credentials.render(c) for c in credentials.list_clients(tenant)]
+        return page([c for c in clients if common.scim_match(c, terms)], key='clientId')
+
+    @app.post('/api/v1/oauth-clients')
+    def create_oauth_client():
+        tenant, caller = authenticated_caller()
+        client, secret = credentials.create_client(tenant, json_body(), caller)
+        body = credentials.render(client)
+        if secret is not None:
+            body['clientSecret'] = secret
+        return jsonify(body), 201
+
+    @app.get('/api/v1/oauth-clients/<client_id>')
+    def get_oauth_client(client_id):
+        tenant = authenticated_tenant()
+        return jsonify(credentials.render(credentials.client(tenant, client_id)))
+
+    @app.patch('/api/v1/oauth-clients/<client_id>')
+    def patch_oauth_client(client_id):
+        tenant = authenticated_tenant()
+        credentials.patch_client(tenant, client_id, json_body())
+        return no_content()
+
+    @app.delete('/api/v1/oauth-clients/<client_id>')
+    def delete_oauth_client(client_id):
+        tenant = authenticated_tenant()
+        credentials.delete_client(tenant, client_id)
+        return no_content()
+
+    @app.post('/api/v1/oauth-clients/<client_id>/client-secrets')
+    def create_client_secret(client_id):
+        tenant, caller = authenticated_caller()
+        return jsonify(credentials.create_secret(tenant, client_id, caller)), 201
+
+    @app.delete('/api/v1/oauth-clients/<client_id>/client-secrets/<hint>')
+    def delete_client_secret(client_id, hint):
+        tenant = authenticated_tenant()
+        credentials.delete_secret(tenant, client_id, hint)
+        return no_content()
+
+    @app.get('/api/v1/api-keys')
+    def list_api_keys():
+        tenant = authenticated_tenant()
+        keys = credentials.list_keys(tenant, status=request.args.get('status') or None)
+        return page([credentials.render(k) for k in keys])
+
+    @app.post('/api/v1/api-keys')
+    def create_api_key():
+        tenant, caller = authenticated_caller()
+        key = credentials.create_key(tenant, json_body(), caller)
+        return jsonify(dict(credentials.render(key), token=key.token)), 201
+
+    @app.get('/api/v1/api-keys/<key_id>')
+    def get_api_key(key_id):
+        tenant = authenticated_tenant()
+        return jsonify(credentials.render(credentials.key(tenant, key_id)))
+
+    @app.patch('/api/v1/api-keys/<key_id>')
+    def patch_api_key(key_id):
+        tenant = authenticated_tenant()
+        credentials.patch_key(tenant, key_id, json_body())
+        return no_content()
+
+    @app.delete('/api/v1/api-keys/<key_id>')
+    def delete_api_key(key_id):
+        tenant, caller = authenticated_caller()
+        credentials.delete_key(tenant, key_id, caller)
+        return no_content()
+
+    @app.get('/api/v1/api-keys/configs/<tenant_id>')
+    def api_key_config(tenant_id):
+        tenant = authenticated_tenant()
+        if tenant_id != tenant.id:
+            raise ApiError(404, 'APIKEYS-4', 'Not found', 'No tenant %s here.' % tenant_id)
+        return jsonify(dict(max_api_key_expiry=model.config.max_api_key_expiry,
+                            max_keys_per_user=model.config.max_keys_per_user, scim_externalClient_expiry='P365D'))
+
+    return app
