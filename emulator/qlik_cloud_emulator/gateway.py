@@ -170,7 +170,13 @@ class Gateway:
         environ['qlik.host'] = info
         method = environ['REQUEST_METHOD']
         path = environ.get('PATH_INFO', '')
-        length = int(environ.get('CONTENT_LENGTH') or 0)
+        try:
+            length = int(environ.get('CONTENT_LENGTH') or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            # as a gateway answers a request it cannot read: Qlik's error body, never a web page
+            return _error_response(start_response, 400, 'HTTP-400', 'Bad Request: Content-Length must be a number of bytes')
         raw = environ['wsgi.input'].read(length) if length > 0 else b''
         environ['wsgi.input'] = io.BytesIO(raw)
         entry = dict(time=self.clock.time(), host=info.netloc, kind=info.kind, method=method, path=path,

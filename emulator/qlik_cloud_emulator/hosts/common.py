@@ -73,6 +73,44 @@ def scim_match(record, terms):
     return True
 
 
+def limit(default=20, maximum=100):
+    """The ``limit`` of a list call: a whole number from 1 to ``maximum``, else 400 as Qlik answers."""
+    text = request.args.get('limit')
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(400, 'HTTP-400', 'Bad Request', 'limit must be a whole number, got %r.' % text)
+    if not 1 <= value <= maximum:
+        raise ApiError(400, 'HTTP-400', 'Bad Request', 'limit must be 1 to %d, got %d.' % (maximum, value))
+    return value
+
+
+def paged_around(records, size, key='id'):
+    """A page as the API keys API gives one: ``startingAfter`` / ``endingBefore`` an item's ``key``, and
+    ``links.next`` / ``links.prev`` carrying them (qlik.dev/apis/rest/api-keys); an unknown cursor gives an empty
+    page."""
+    ids = [r[key] for r in records]
+    after, before = request.args.get('startingAfter'), request.args.get('endingBefore')
+    if after is not None and before is not None:
+        raise ApiError(400, 'HTTP-400', 'Bad Request', 'give startingAfter or endingBefore, not both.')
+    if before is not None:
+        end = ids.index(before) if before in ids else 0
+        start = max(0, end - size)
+    else:
+        start = (ids.index(after) + 1 if after in ids else len(ids)) if after is not None else 0
+        end = start + size
+    chosen = records[start:end]
+    links = dict(self=dict(href=request.url))
+    args = dict((k, v) for k, v in request.args.to_dict().items() if k not in ('startingAfter', 'endingBefore'))
+    if chosen and end < len(records):
+        links['next'] = dict(href='%s%s?%s' % (base_url(), request.path, urlencode(dict(args, startingAfter=chosen[-1][key]))))
+    if chosen and start > 0:
+        links['prev'] = dict(href='%s%s?%s' % (base_url(), request.path, urlencode(dict(args, endingBefore=chosen[0][key]))))
+    return dict(data=chosen, links=links)
+
+
 def paged(records, size, key='id', to_cursor=str, from_cursor=str):
     """One page of ``records`` as Qlik's list answers: ``data`` and ``links``, the next page's cursor (after
     the page's last ``key``) in ``links.next.href``; an unknown cursor gives an empty page."""

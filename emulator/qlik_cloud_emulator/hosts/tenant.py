@@ -31,12 +31,8 @@ def create_app(model):
         return authenticated_caller()[0]
 
     def page(records, key='id'):
-        """A page of OAuth clients or API keys for the ``limit`` asked (1 to 100, default 20)."""
-        try:
-            limit = int(request.args.get('limit', 20))
-        except ValueError:
-            raise ApiError(400, 'HTTP-400', 'Bad Request', 'limit must be a number.')
-        return jsonify(common.paged(records, max(1, min(limit, 100)), key))
+        """A page of OAuth clients for the ``limit`` asked (1 to 100, default 20), ``next`` cursors."""
+        return jsonify(common.paged(records, common.limit(), key))
 
     # ------------------------------------------------------------- encryption
     @app.get(ENC)
@@ -115,7 +111,7 @@ def create_app(model):
     def users_me():
         tenant, client = authenticated_caller()
         return jsonify(dict(
-            id='bot-' + tenant.id[:12], tenantId=tenant.id, clientId=client, status='active',
+            id=client, tenantId=tenant.id, clientId=client, status='active',
             subject='qlikbot\\%s' % client, name='OAuth client %s' % client, roles=['TenantAdmin'],
             assignedRoles=[dict(name='TenantAdmin', type='default', level='admin')],
             assignedGroups=[], groups=[], createdAt=tenant.created, lastUpdatedAt=tenant.created,
@@ -186,8 +182,11 @@ def create_app(model):
     @app.get('/api/v1/api-keys')
     def list_api_keys():
         tenant = authenticated_tenant()
-        keys = credentials.list_keys(tenant, status=request.args.get('status') or None)
-        return page([credentials.render(k) for k in keys])
+        keys = [credentials.render(k) for k in credentials.list_keys(tenant, status=request.args.get('status') or None)]
+        for field in ('createdByUser', 'sub'):
+            if request.args.get(field):
+                keys = [k for k in keys if k.get(field) == request.args[field]]
+        return jsonify(common.paged_around(keys, common.limit()))
 
     @app.post('/api/v1/api-keys')
     def create_api_key():
