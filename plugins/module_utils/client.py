@@ -464,11 +464,30 @@ class QlikClient:
     def get(self, path, params=None, ok=(200,)):
         return self.request('GET', path, params=params, ok=ok)
 
+    def get_record(self, path, what, params=None):
+        """The JSON object at ``path``, or None when that call answers 404; a body that is not an object is an error
+        naming ``what`` was expected."""
+        try:
+            response = self.get(path, params=params)
+        except QlikAPIError as exc:
+            if exc.not_found(path):
+                return None
+            raise
+        record = self.json(response, 'GET', path, what)
+        if not isinstance(record, dict):
+            raise QlikAPIError('GET %s on %s answered with something that is not %s' % (path, self.host, what),
+                               status=response.status, method='GET', path=path)
+        return record
+
     def post(self, path, body=None, ok=(200, 201), idempotent=False, headers=None):
         return self.request('POST', path, body=body, ok=ok, idempotent=idempotent, headers=headers)
 
     def patch(self, path, body, ok=(200, 204)):
         return self.request('PATCH', path, body=body, ok=ok, idempotent=True)
+
+    def put(self, path, body, ok=(200, 204), headers=None):
+        """PUT ``body`` (a whole replacement): idempotent, so sent again after a lost answer or a 5xx."""
+        return self.request('PUT', path, body=body, ok=ok, idempotent=True, headers=headers)
 
     def delete(self, path, ok=(200, 204)):
         return self.request('DELETE', path, ok=ok, idempotent=True)
@@ -516,11 +535,12 @@ class QlikClient:
                 status=response.status, method=method, path=path)
         return response.json
 
-    def get_all(self, path, what, params=None):
+    def get_all(self, path, what, params=None, cursor='next'):
         """Every item of a paged list (``{"data": [...], "links": {"next": {"href": ...}}}``), 100 a page.
 
-        The cursor is taken from the link's query as the API gave it (decoded once, and encoded once again
-        by requests); an answer that is not such a page is an error, never an empty list.
+        The cursor is the query parameter ``cursor`` (``next``; ``page`` for the data connections API) of the
+        link, taken as the API gave it (decoded once, and encoded once again by requests); an answer that is not
+        such a page is an error, never an empty list.
         """
         params = dict(params or {}, limit=100)
         items = []
@@ -532,10 +552,10 @@ class QlikClient:
                     path, self.host, what), status=response.status, method='GET', path=path)
             items.extend(body['data'])
             following = ((body.get('links') or {}).get('next') or {}).get('href')
-            cursor = parse_qs(urlsplit(following).query).get('next') if following else None
-            if not cursor:
+            found = parse_qs(urlsplit(following).query).get(cursor) if following else None
+            if not found:
                 return items
-            params = dict(params, next=cursor[0])
+            params = dict(params, **{cursor: found[0]})
 
     def write_once(self, write, recheck):
         """Run a non-idempotent ``write()``; when it may have applied without an answer,

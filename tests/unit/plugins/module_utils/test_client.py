@@ -485,3 +485,29 @@ def test_trace_id_reaches_the_message_and_the_result():
         client.get('/api/v1/tenants/x')
     assert 'trace id 000000000000000079cf1ebeae103de1' in info.value.message
     assert info.value.to_result()['trace_id'] == '000000000000000079cf1ebeae103de1'
+
+
+def test_put_is_retried_after_a_5xx_because_it_is_idempotent():
+    sleeps = []
+    session = FakeSession((503, {}), (204, None))
+    client, dummy = make(session, sleeps=sleeps, access_token=STATIC)
+    assert client.put('/api/v1/transports/email-config', dict(a=1)).status == 204
+    assert session.sequence() == [('PUT', 'api/v1/transports/email-config')] * 2 and len(sleeps) == 1
+    assert session.calls[1]['body'] == dict(a=1)
+
+
+def test_get_record_is_none_for_a_404_and_an_error_for_what_is_not_an_object():
+    session = FakeSession((404, dict(errors=[dict(code='X', title='Not found')])), (200, [1, 2]), (200, dict(a=1)))
+    client, dummy = make(session, access_token=STATIC)
+    assert client.get_record('/api/v1/x', 'an x') is None
+    with pytest.raises(QlikAPIError, match='answered with something that is not an x'):
+        client.get_record('/api/v1/x', 'an x')
+    assert client.get_record('/api/v1/x', 'an x') == dict(a=1)
+
+
+def test_get_all_follows_the_cursor_parameter_it_is_told():
+    page = dict(data=[1], links=dict(next=dict(href='https://acme.eu.qlikcloud.com/api/v1/d?limit=100&page=b2Zm%3D')))
+    session = FakeSession((200, page), (200, dict(data=[2], links={})))
+    client, dummy = make(session, access_token=STATIC)
+    assert client.get_all('/api/v1/d', 'things', params=dict(spaceId='s'), cursor='page') == [1, 2]
+    assert session.calls[1]['params'] == dict(spaceId='s', limit=100, page='b2Zm=')
