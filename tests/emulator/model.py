@@ -270,6 +270,10 @@ class Model:
         self.in_flight = 0  # calls being processed now
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
         self.credentials = Credentials(self.lock, _refuse, self.config)
+        from . import data_connections, tenant_calls, transports  # pylint: disable=import-outside-toplevel
+        self.roles = tenant_calls.Roles()  # who lacks TenantAdmin (used by the two below)
+        self.data_connections = data_connections.DataConnections(self.roles, self.config.client_id)
+        self.transports = transports.EmailTransports(self.roles)
 
     # ------------------------------------------------------------------ tenants
     def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by=''):

@@ -31,7 +31,8 @@ from .app import create_app
 from .model import EmulatorConfig, Model, error_body
 
 HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id')
-SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret'))
+SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret', 'qPassword',
+                         'qConnectionSecret', 'emailPassword'))
 REDACTED = '<redacted>'
 
 
