@@ -20,7 +20,8 @@ from .errors import error_body
 
 # What a request arrived on: kind is 'registration', 'console', 'tenant' or 'admin'; netloc is host:port.
 HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id')
-SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret'))
+SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret', 'qPassword',
+                         'qConnectionSecret', 'emailPassword'))
 REDACTED = '<redacted>'
 REASONS = {200: 'OK', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
            503: 'Service Unavailable', 504: 'Gateway Timeout'}

@@ -23,8 +23,11 @@ import uuid
 from .clock import Clock, iso, iso_seconds
 from .config import EmulatorConfig
 from .credentials import Credentials
+from .data_connections import DataConnections
 from .errors import ApiError
 from .locking import locked
+from .roles import Roles
+from .transports import EmailTransports
 
 NEVER = '0001-01-01T00:00:00Z'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
@@ -130,6 +133,9 @@ class Model:
         self.tokens = {}
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
         self.credentials = Credentials(self.lock, self.config, self.clock)
+        self.roles = Roles(self.lock)  # who lacks TenantAdmin (the data connections and email APIs ask)
+        self.data_connections = DataConnections(self.lock, self.clock, self.roles, self.config.client_id)
+        self.transports = EmailTransports(self.lock, self.clock, self.roles)
 
     def _now_iso(self):
         return iso(self.clock.time())

@@ -21,7 +21,7 @@ import ssl
 import time
 import traceback
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -479,11 +479,30 @@ class QlikClient:
     def get(self, path, params=None, ok=(200,)):
         return self.request('GET', path, params=params, ok=ok)
 
+    def get_record(self, path, what, params=None):
+        """The JSON object at ``path``, or None when that call answers 404; a body that is not an object is an error
+        naming ``what`` was expected."""
+        try:
+            response = self.get(path, params=params)
+        except QlikAPIError as exc:
+            if exc.not_found(path):
+                return None
+            raise
+        record = self.json(response, 'GET', path, what)
+        if not isinstance(record, dict):
+            raise QlikAPIError('GET %s on %s answered with something that is not %s' % (path, self.host, what),
+                               status=response.status, method='GET', path=path)
+        return record
+
     def post(self, path, body=None, ok=(200, 201), idempotent=False, headers=None):
         return self.request('POST', path, body=body, ok=ok, idempotent=idempotent, headers=headers)
 
     def patch(self, path, body, ok=(200, 204)):
         return self.request('PATCH', path, body=body, ok=ok, idempotent=True)
+
+    def put(self, path, body, ok=(200, 204), headers=None):
+        """PUT ``body`` (a whole replacement): idempotent, so sent again after a lost answer or a 5xx."""
+        return self.request('PUT', path, body=body, ok=ok, idempotent=True, headers=headers)
 
     def delete(self, path, ok=(200, 204)):
         return self.request('DELETE', path, ok=ok, idempotent=True)

@@ -44,6 +44,24 @@ def no_content(status=204):
     return response
 
 
+def flag(name):
+    """A boolean query parameter (``true``/``false``, any case; absent is false); 400 for anything else."""
+    value = request.args.get(name)
+    if value is None:
+        return False
+    if value.lower() not in ('true', 'false'):
+        raise ApiError(400, 'HTTP-400', 'Bad Request', '%s must be true or false, got %r.' % (name, value))
+    return value.lower() == 'true'
+
+
+def caller(model):
+    """(the tenant of this tenant host, who calls: the OAuth client or the API key's user); 401 without a valid
+    token."""
+    info = host()
+    tenant = model.tenant(info.tenant_id)
+    return tenant, model.authenticate(info.netloc, authorization(), tenant)
+
+
 def parse_scim(expression):
     """``a eq "x" and b ge "y"`` -> [(a, op, x), (b, op, y)] (the subset the Organization API needs)."""
     terms = []

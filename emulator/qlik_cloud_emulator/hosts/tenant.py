@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..errors import ApiError
-from . import common
+from . import common, data_connections, transports
 from .common import base_url, json_body, no_content
 
 ENC = '/api/v1/encryption/keyproviders'
@@ -219,4 +219,6 @@ def create_app(model):
         return jsonify(dict(max_api_key_expiry=model.config.max_api_key_expiry,
                             max_keys_per_user=model.config.max_keys_per_user, scim_externalClient_expiry='P365D'))
 
+    data_connections.register(app, model)
+    transports.register(app, model)
     return app

@@ -531,3 +531,31 @@ def test_a_ca_path_that_is_missing_or_not_pem_is_named(tmp_path, content, words)
     with pytest.raises(ValueError) as info:
         QlikClient(dict(tenant_url='acme.eu.qlikcloud.com', access_token=STATIC, ca_path=str(path)))
     assert str(info.value).startswith('ca_path %s %s' % (path, words))
+
+
+def test_put_is_retried_after_a_5xx_because_it_is_idempotent():
+    sleeps = []
+    session = FakeSession((503, {}), (204, None))
+    client, dummy = make(session, sleeps=sleeps, access_token=STATIC)
+    assert client.put('/api/v1/transports/email-config', dict(a=1)).status == 204
+    assert session.sequence() == [('PUT', 'api/v1/transports/email-config')] * 2 and len(sleeps) == 1
+    assert session.calls[1]['body'] == dict(a=1)
+
+
+def test_get_record_is_none_for_a_404_and_an_error_for_what_is_not_an_object():
+    session = FakeSession((404, dict(errors=[dict(code='X', title='Not found')])), (200, [1, 2]), (200, dict(a=1)))
+    client, dummy = make(session, access_token=STATIC)
+    assert client.get_record('/api/v1/x', 'an x') is None
+    with pytest.raises(QlikAPIError, match='answered with something that is not an x'):
+        client.get_record('/api/v1/x', 'an x')
+    assert client.get_record('/api/v1/x', 'an x') == dict(a=1)
+
+
+def test_get_all_follows_the_next_link_with_any_cursor_name():
+    """The Data Connections API pages with ``page``, the API keys API with ``startingAfter``: the link is followed as
+    given, its query encoded once."""
+    page = dict(data=[1], links=dict(next=dict(href='https://acme.eu.qlikcloud.com/api/v1/d?limit=100&page=b2Zm%3D')))
+    session = FakeSession((200, page), (200, dict(data=[2], links={})))
+    client, dummy = make(session, access_token=STATIC)
+    assert client.get_all('/api/v1/d', 'things', params=dict(spaceId='s')) == [1, 2]
+    assert session.calls[1]['url'].endswith('/api/v1/d?limit=100&page=b2Zm%3D') and session.calls[1]['params'] is None
