@@ -356,6 +356,7 @@ def create_app(model):
                 raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
         else:
             authenticated('registration')
+            return model.registered_tenant(tenant_id)
         return model.tenant(tenant_id)
 
     @app.post('/api/v1/tenants')
@@ -382,7 +383,7 @@ def create_app(model):
     @app.post('/api/v1/tenants/<tenant_id>/actions/deactivate')
     def deactivate_tenant(tenant_id):
         authenticated('registration')
-        tenant = model.tenant(tenant_id)
+        tenant = model.registered_tenant(tenant_id)
         data = _json_body(required=False) or {}
         return jsonify(model.deactivate_tenant(tenant, request.headers.get('qlik-confirm-hostname'),
                                                data.get('purgeAfterDays'))), 200
@@ -390,7 +391,8 @@ def create_app(model):
     @app.post('/api/v1/tenants/<tenant_id>/actions/reactivate')
     def reactivate_tenant(tenant_id):
         authenticated('registration')
-        answer = model.reactivate_tenant(model.tenant(tenant_id), request.headers.get('qlik-confirm-hostname'))
+        answer = model.reactivate_tenant(model.registered_tenant(tenant_id),
+                                         request.headers.get('qlik-confirm-hostname'))
         return jsonify(answer), 200
 
     # ---------------------------------------------------------- console (org)

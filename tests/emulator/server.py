@@ -28,7 +28,7 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
-from .model import EmulatorConfig, Model, error_body
+from .model import REGION_OF_DATACENTER, EmulatorConfig, Model, error_body
 
 HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id')
 SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret'))
@@ -275,10 +275,14 @@ class Emulator:
         self.stop()
 
     # -------------------------------------------------------------- helpers
-    def add_tenant(self, name=None, datacenter=None, migration_seconds=None):
-        """Create a tenant directly (no API call, nothing logged), as if made earlier."""
+    def add_tenant(self, name=None, datacenter=None, migration_seconds=None, region=None):
+        """Create a tenant directly (no API call, nothing logged), as if made earlier; ``region`` (a region
+        code such as ``us``) puts it in another region, whose registration host this emulator is not."""
+        if region and datacenter is None:
+            datacenter = next(d for d, r in REGION_OF_DATACENTER.items() if r == region)
         tenant = self.model.create_tenant(self.config.license_key, datacenter, name)
         tenant.migration_seconds = migration_seconds
+        tenant.region = region
         return tenant
 
     def faults(self, **settings):
