@@ -3,7 +3,7 @@
 #               re-run with no change, rotate the key, rotate a pipeline client's secret)
 #               against the embedded emulator
 #   make test   every quality gate (pytest, ansible-test sanity, ansible-lint, docs, changelog,
-#               build, and the ansible-core 2.19/2.20/2.21 matrix)
+#               build, the execution environment, and the ansible-core 2.16 to 2.21 matrix)
 # Both create .venv/ and install requirements-dev.txt with pip; nothing else is assumed
 # beyond Python 3.11.
 

@@ -24,6 +24,13 @@ def pytest_addoption(parser):
     parser.addoption('--long', action='store_true', default=False, help='run the long fault/soak suites')
 
 
+def pytest_configure(config):
+    # the long suite's figures (docs/reliability.md) are counted in the process that runs its tests
+    if config.getoption('--long') and getattr(config.option, 'numprocesses', None):
+        raise pytest.UsageError('--long writes docs/reliability.md from the figures of one process: run it '
+                                'without -n (make reliability does)')
+
+
 @pytest.fixture(scope='session')
 def collections_path():
     return COLLECTIONS_PATH

@@ -111,6 +111,9 @@ class Tenant:
     purge_date: str | None = None  # estimatedPurgeDate, fixed when the tenant is deactivated
     status_updated_at: str = ''
     migration_seconds: float | None = None
+    # the region whose registration host holds the tenant (None: the emulator's own region); the registration
+    # host of one region answers 404 for the tenants of another, as Qlik's do
+    region: str | None = None
 
 
 def _confirm(tenant, confirm_hostname, what):
@@ -184,6 +187,14 @@ class Model:
     def tenant(self, tenant_id):
         tenant = self.tenants.get(tenant_id)
         if tenant is None:
+            raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
+        return tenant
+
+    @locked
+    def registered_tenant(self, tenant_id):
+        """The tenant as this region's registration host sees it: one of another region is not found there."""
+        tenant = self.tenant(tenant_id)
+        if tenant.region not in (None, self.config.region):
             raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
         return tenant
 

@@ -27,7 +27,7 @@ from .clock import Clock
 from .config import EmulatorConfig
 from .gateway import Gateway, HostInfo
 from .hosts import admin, console, registration, tenant as tenant_host
-from .model import Model
+from .model import REGION_OF_DATACENTER, Model
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -164,10 +164,15 @@ class Emulator:
         self.stop()
 
     # -------------------------------------------------------------- helpers
-    def add_tenant(self, name=None, datacenter=None, migration_seconds=None):
-        """Create a tenant directly (no API call, nothing logged), as if made earlier."""
-        return self.model.create_tenant(self.config.license_key, datacenter, name,
-                                        migration_seconds=migration_seconds)
+    def add_tenant(self, name=None, datacenter=None, migration_seconds=None, region=None):
+        """Create a tenant directly (no API call, nothing logged), as if made earlier; ``region`` (a region
+        code such as ``us``) puts it in another region, whose registration host this emulator is not."""
+        if region and datacenter is None:
+            datacenter = next(d for d, r in REGION_OF_DATACENTER.items() if r == region)
+        tenant = self.model.create_tenant(self.config.license_key, datacenter, name,
+                                          migration_seconds=migration_seconds)
+        tenant.region = region
+        return tenant
 
     def faults(self, **settings):
         """Set fault-injection settings (``fault_*`` of EmulatorConfig) and restart their counters.

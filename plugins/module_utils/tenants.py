@@ -175,8 +175,20 @@ class Tenants:
                 raise ValueError('%s %r matches %d tenants (%s); give id instead' % (
                     field, value, len(matches), ', '.join(m.get('id', '?') for m in matches)))
             if matches:
-                return self.get(matches[0]['id']) or matches[0]
+                return self._registered(matches[0], '%s %r' % (field, value))
         return None
+
+    def _registered(self, record, found_by):
+        """The Tenants API's view of the tenant the Organization API found; a registration host that does not
+        know it serves another region, and nothing this task would do there can be right."""
+        tenant = self.get(record['id'])
+        if tenant is None:
+            raise ValueError('the tenant found by %s, %s, is in region %s (Organization API), but the registration '
+                             'host %s does not know it (404): it is the registration host of another region. Give '
+                             "registration_url of the tenant's region (https://register.<region>.qlikcloud.com)" % (
+                                 found_by, describe(record), record.get('regionCode') or 'unknown',
+                                 self.registration.host))
+        return tenant
 
     def create(self, license_key, datacenter=None, name=None):
         """POST a new tenant. A lost answer is settled by looking the tenant up by name, never by re-posting blind."""

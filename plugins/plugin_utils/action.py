@@ -25,11 +25,15 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils.runner import MissingLibrary, Task, execute, finish
 
 display = Display()
+# ansible-core before 2.19 shows callbacks nothing of a no_log result but changed, attempts and retries
+# (TaskResult.clean_copy): the warnings of a censored result are displayed here instead
+CENSORING_DROPS_WARNINGS = tuple(int(n) for n in ansible_version.split('.')[:2]) < (2, 19)
 
 MISSING_LIBRARY = ("qlikcloud.platform runs its modules on the Ansible controller and needs the Python library "
                    "'%s' there, importable by the Python that runs ansible-playbook (%s): "
@@ -89,7 +93,11 @@ class QlikAction(ActionBase):
         except MissingLibrary as exc:
             outcome = dict(failed=True, changed=False, msg=MISSING_LIBRARY % (exc.name, sys.executable, sys.executable))
         result.update(outcome)
-        return finish(task, result, secrets)
+        result = finish(task, result, secrets)
+        if result.get('_ansible_no_log') and CENSORING_DROPS_WARNINGS:
+            for warning in result.get('warnings') or ():
+                display.warning(warning)
+        return result
 
     def _task_environment(self):
         """The task's ``environment:`` (play, block and task levels merged), templated."""

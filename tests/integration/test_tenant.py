@@ -145,6 +145,29 @@ def test_deactivate_and_reactivate(emulator, ansible):
     assert tenant.status == 'active'
 
 
+@pytest.mark.parametrize('found_by', ['name', 'hostname'])
+def test_tenant_of_another_region_fails_naming_the_region_and_host(emulator, ansible, found_by):
+    """The console finds a tenant of every region; this region's registration host answers 404 for one of
+    another region. That is a wrong registration_url, not a tenant that is as wanted (nor one to create)."""
+    far = emulator.add_tenant(name='far-away', region='us')
+    far.hostnames.append('far-away.us.example')  # an alias, to find it by host name
+    key = dict(name='far-away') if found_by == 'name' else dict(hostname='far-away.us.example')
+    before = len(emulator.model.tenants)
+    mark = emulator.last_seq()
+    run = ansible.run([task('wrong region', reg(emulator, organization=org(emulator), enable_analytic_creation=True,
+                                                license_key=emulator.config.license_key, **key), module=TENANT)])
+    assert run.rc != 0
+    message = run.task('wrong region')['msg']
+    host = emulator.registration_url.split('//')[1]
+    assert ('the tenant found by %s' % found_by) in message and 'far-away (%s)' % far.id in message, message
+    assert 'is in region us-east-1' in message and 'registration host %s does not know it (404)' % host in message
+    assert "registration_url of the tenant's region" in message
+    assert all_writes(emulator, mark) == [] and len(emulator.model.tenants) == before
+    assert far.flags['enableAnalyticCreation'] is False
+    assert [(e['method'], e['path'], e['status']) for e in emulator.requests(host=host, since=mark)
+            if e['path'] != '/oauth/token'] == [('GET', '%s/%s' % (TENANTS, far.id), 404)]
+
+
 @pytest.mark.parametrize('args,words', [
     (dict(license_key='not-a-license', name='x'), 'HTTP 400 - [TENANTS-7] Invalid license key'),
     (dict(license_key='k', datacenter='mars-north-1'), 'value of datacenter must be one of'),

@@ -35,9 +35,10 @@ def test_awx_credential_type_has_what_awx_requires():
         assert name.startswith('QLIK_')
         for reference in re.findall(r'{{\s*([a-z_.]+)', template):
             assert reference in ids or reference.split('.')[-1] in files, (name, reference)
-    # every variable it sets is one the collection reads
+    # every variable it sets is one the collection (its plugins or its examples) reads
     read = set()
-    for path in glob.glob(os.path.join(REPO, 'plugins', '**', '*.py'), recursive=True):
+    for path in glob.glob(os.path.join(REPO, 'plugins', '**', '*.py'), recursive=True) + glob.glob(
+            os.path.join(REPO, 'examples', '*.yml')):
         with open(path) as handle:
             read |= set(re.findall(r"'(QLIK_[A-Z_]+)'", handle.read()))
     assert set(credential['injectors']['env']) <= read, set(credential['injectors']['env']) - read
@@ -48,6 +49,17 @@ def test_execution_environment_names_the_python_requirements():
     assert ee['version'] == 1 and ee['dependencies']['python'] == 'requirements.txt'
     with open(os.path.join(REPO, 'requirements.txt')) as handle:
         assert 'requests>=' in handle.read()
+
+
+def test_example_execution_environment_installs_this_release_from_its_tarball():
+    """examples/execution-environment.yml (ansible-builder 3) names the tarball ``ansible-galaxy collection
+    build`` makes of this version; tools/gates.py's ee gate runs ``ansible-builder create`` on it."""
+    ee = load('examples/execution-environment.yml')
+    tarball = 'qlikcloud-platform-%s.tar.gz' % load('galaxy.yml')['version']
+    assert ee['version'] == 3 and ee['images']['base_image']['name']
+    assert ee['additional_build_files'] == [dict(src=tarball, dest='collections')]
+    assert ee['dependencies']['galaxy']['collections'] == [dict(name='collections/' + tarball, type='file')]
+    assert 'python' not in ee['dependencies']  # ansible-builder reads them from the collection
 
 
 def test_galaxy_metadata_is_consistent():

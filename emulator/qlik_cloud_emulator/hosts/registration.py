@@ -29,18 +29,18 @@ def create_app(model):
     @app.get('/api/v1/tenants/<tenant_id>')
     def get_tenant(tenant_id):
         authenticated()
-        return jsonify(model.render_tenant(model.tenant(tenant_id), base_url()))
+        return jsonify(model.render_tenant(model.registered_tenant(tenant_id), base_url()))
 
     @app.patch('/api/v1/tenants/<tenant_id>')
     def patch_tenant(tenant_id):
         authenticated()
-        model.patch_tenant(model.tenant(tenant_id), json_body())
+        model.patch_tenant(model.registered_tenant(tenant_id), json_body())
         return no_content()
 
     @app.post('/api/v1/tenants/<tenant_id>/actions/deactivate')
     def deactivate_tenant(tenant_id):
         authenticated()
-        tenant = model.tenant(tenant_id)
+        tenant = model.registered_tenant(tenant_id)
         data = json_body(required=False) or {}
         return jsonify(model.deactivate_tenant(tenant, request.headers.get('qlik-confirm-hostname'),
                                                data.get('purgeAfterDays'))), 200
@@ -48,7 +48,7 @@ def create_app(model):
     @app.post('/api/v1/tenants/<tenant_id>/actions/reactivate')
     def reactivate_tenant(tenant_id):
         authenticated()
-        answer = model.reactivate_tenant(model.tenant(tenant_id), request.headers.get('qlik-confirm-hostname'))
+        answer = model.reactivate_tenant(model.registered_tenant(tenant_id), request.headers.get('qlik-confirm-hostname'))
         return jsonify(answer), 200
 
     return app
