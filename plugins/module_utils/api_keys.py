@@ -59,8 +59,9 @@ class ApiKeys:
         """The caller's active keys with ``description``, newest first."""
         return newest_first(k for k in self.list(status='active', mine=True) if k.get('description') == description)
 
-    def create(self, description, expiry=None):
-        """POST a key; returns it with its ``token`` (shown once) and ``raced`` False.
+    def create(self, description, expiry=None, known=()):
+        """POST a key; returns it with its ``token`` (shown once) and ``raced`` False. ``known`` are the ids of the
+        caller's keys with the description that the decision to create one was made on.
 
         A lost answer is never followed by a second POST: when a key with the description appears meanwhile its
         token is lost, and that is an error naming it (nothing is deleted: another run may have made it). When
@@ -70,7 +71,7 @@ class ApiKeys:
         body = dict(description=description)
         if expiry:
             body['expiry'] = expiry
-        before = set(k.get('id') for k in self.mine(description))
+        before = set(known)  # the keys the decision to create was made on: any other one is a concurrent run's
 
         def post():
             answer = self.client.post(KEYS, body, ok=(200, 201)).json

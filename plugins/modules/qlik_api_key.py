@@ -175,7 +175,7 @@ def run(task):
     made = {}
 
     def create(wanted):
-        made.update(api.create(params['description'], params['expiry']))
+        made.update(api.create(params['description'], params['expiry'], known=[k['id'] for k in matching]))
         return dict(keys=[made], fresh=True)
 
     def rotate(current, changes):

@@ -787,6 +787,90 @@ def test_s06_s07_a_lost_client_creation_answer_gives_one_client_and_a_usable_sec
     assert secret not in run.stdout + run.stderr
 
 
+@hostile2(6, 'API key creation answered after the client timed out')
+def test_s06_a_late_api_key_answer_makes_one_key_and_names_it(emulator, ansible):
+    emulator.faults(fault_kinds=('slow',), fault_delay=1.5, fault_methods=('POST',), fault_paths=('/api/v1/api-keys',),
+                    fault_limit=1)
+    run = ansible.run([task('create', dict(ansible.connection(), description='late', timeout=1), module=KEY)])
+    emulator.wait_idle()
+    keys = [k for k in emulator.model.credentials.list_keys(emulator.source_tenant) if k.description == 'late']
+    assert len(keys) == 1, run.output()  # the POST was not sent again
+    assert run.rc != 0 and 'API key(s) %s with description' % keys[0].id in run.stdout, run.output()
+    assert keys[0].token not in run.stdout + run.stderr
+
+
+# ----------------------------------------------------------------------------------------- s8
+@hostile2(8, 'three concurrent qlik_api_key runs with one description')
+@pytest.mark.emulator(fault_latency=0.05)
+def test_s08_concurrent_runs_converge_on_one_key(emulator, ansible):
+    runs = [None] * 3
+
+    def create(slot):
+        runs[slot] = ansible.run([task('key', dict(ansible.connection(), description='shared', expiry='P30D'),
+                                       module=KEY, register='made'),
+                                  task('token', {'msg': "{{ 'token' if made.token is defined else 'none' }}"},
+                                       module='ansible.builtin.debug')])
+
+    threads = [threading.Thread(target=create, args=(slot,)) for slot in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(run.rc == 0 for run in runs), [run.output() for run in runs]
+    keys = emulator.model.credentials.list_keys(emulator.source_tenant, status='active')
+    assert [k.description for k in keys] == ['shared']
+    # exactly one run holds the token of the key that stays; a run whose key lost was told so
+    assert sum(run.task('token')['msg'] == 'token' for run in runs) == 1
+    posted = len([e for e in emulator.requests(writes=True) if e['method'] == 'POST'])
+    warned = sum('another run created an API key' in run.stdout + run.stderr for run in runs)
+    assert warned == posted - 1
+
+
+# ----------------------------------------------------------------------------------------- s9
+@hostile2(9, "another user's key with the same description", "state=absent with another user's key")
+def test_s09_only_the_callers_keys_count(emulator, ansible, tmp_path):
+    tenant = emulator.source_tenant
+    theirs = emulator.model.credentials.create_key(tenant, dict(description='monitoring'), 'someone-else')
+    conn = ansible.connection()
+    run = ansible.run([task('mine', dict(conn, description='monitoring', expiry='P30D'), module=KEY, register='mine'),
+                       task('store', {'content': '{{ mine.token }}', 'dest': str(tmp_path / 'token')},
+                            module='ansible.builtin.copy', no_log=True),
+                       task('again', dict(conn, description='monitoring', expiry='P30D'), module=KEY)])
+    assert run.rc == 0, run.output()
+    assert run.task('mine')['changed'] is True and run.task('again')['changed'] is False
+    assert (tmp_path / 'token').read_text().startswith('qlik-emulator-api-key.')
+    mark = emulator.last_seq()
+    run = ansible.run([task('gone', dict(conn, description='monitoring', state='absent'), module=KEY)])
+    assert run.rc == 0, run.output()
+    deleted = [e['path'] for e in emulator.requests(writes=True, since=mark)]
+    assert deleted == ['/api/v1/api-keys/' + run.task('gone')['diff']['before']['keys'][0]] if 'diff' in run.task('gone') \
+        else len(deleted) == 1
+    assert '/api/v1/api-keys/' + theirs.id not in deleted
+    assert emulator.model.credentials.key(tenant, theirs.id).status(emulator.clock.time()) == 'active'
+
+
+# ----------------------------------------------------------------------------------------- s10
+@hostile2(10, "the caller's key behind 120 keys of other users (startingAfter paging)")
+@pytest.mark.emulator(rate_limits=False)
+def test_s10_keys_after_the_first_page_are_seen(emulator, ansible):
+    tenant = emulator.source_tenant
+    for number in range(120):
+        emulator.model.credentials.create_key(tenant, dict(description='other-%03d' % number), 'user-%03d' % number)
+    conn = ansible.connection()
+    run = ansible.run([task('create', dict(conn, description='mine', expiry='P30D'), module=KEY)])
+    assert run.rc == 0, run.output()
+    for number in range(30):
+        emulator.model.credentials.create_key(tenant, dict(description='later-%03d' % number), 'later-%03d' % number)
+    mark = emulator.last_seq()
+    run = ansible.run([task('again', dict(conn, description='mine', expiry='P30D'), module=KEY),
+                       task('all', conn, module='qlikcloud.platform.qlik_api_key_info')])
+    assert run.rc == 0 and run.task('again')['changed'] is False, run.output()
+    assert len(run.task('all')['api_keys']) == 151
+    lists = [e for e in emulator.requests(since=mark) if e['path'] == '/api/v1/api-keys' and e['method'] == 'GET']
+    assert any('startingAfter=' in e['query'] for e in lists)
+    assert emulator.requests(writes=True, since=mark) == []
+
+
 # ----------------------------------------------------------------------------------------- s11
 @hostile2(11, 'expiry not longer than rotate_before', "id with state=present", 'max_age: .nan',
           "expiry ' p30d ' (lower case, spaces)")
@@ -846,6 +930,54 @@ def test_s15_the_cache_is_per_subscription(emulator, ansible, tmp_path):
     mark = emulator.last_seq()
     again, dummy = inventory.listed(path, env=dict(QLIK_SUBSCRIPTION_ID='sub-other'))
     assert again == second and emulator.requests(since=mark) == []  # still cached, per subscription
+
+
+# ----------------------------------------------------------------------------------------- s14
+@hostile2(14, 'a console that keeps answering the same next link')
+def test_s14_a_repeated_next_link_stops_with_an_error(emulator, ansible, tmp_path):
+    """A stand-in console on loopback (the emulator's CA) whose every page points at the same next page."""
+    import http.server
+    import ssl
+
+    class Looping(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _json(self, body):
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):  # the token exchange
+            self.rfile.read(int(self.headers.get('Content-Length') or 0))
+            self._json(dict(access_token='looping-token', token_type='bearer', expires_in=3600))
+
+        def do_GET(self):
+            seen.append(self.path)
+            self._json(dict(data=[dict(id='t%d' % len(seen), name='t%d' % len(seen), status='active', hostnames=[])],
+                            links=dict(next=dict(href='https://%s/api/core/tenants?next=same' % self.headers['Host']))))
+
+    seen = []
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Looping)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    emulator.ca.issue_cert('127.0.0.1').configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        inventory = Inventory(emulator, ansible, tmp_path)
+        proc = inventory.run(inventory.config(), env=dict(
+            QLIK_ORGANIZATION_URL='https://127.0.0.1:%d' % server.server_address[1],
+            ANSIBLE_INVENTORY_UNPARSED_FAILED='true'))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode != 0
+    assert 'gave the same next page twice' in proc.stderr, proc.stderr[-2000:]
+    assert len(seen) == 2  # the first page, then the next one, which points at itself: stopped
 
 
 # ----------------------------------------------------------------------------------------- s17
