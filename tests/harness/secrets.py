@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 
 import requests
 
@@ -81,9 +82,10 @@ def working_secret(emulator, client_id, candidates):
         emulator.config.update(dict(fault_rate=saved))
 
 
-def rotate_as_a_pipeline(ansible, emulator, client_id, first, workdir, attempts=3, **role_vars):
+def rotate_as_a_pipeline(ansible, emulator, client_id, first, workdir, attempts=3, env=None, **role_vars):
     """Run the role as a pipeline does: each run with the secret that works now (the stored one, else ``first``) and
-    its hint, a failed run run again, up to ``attempts`` times. Returns the runs; stops early when no secret works."""
+    its hint, a failed run run again, up to ``attempts`` times (``env``: of every run). Returns the runs; stops early
+    when no secret works."""
     secrets_file = workdir / 'secrets.json'
     play = rotation_play(emulator, client_id, '{{ s_old }}', '{{ s_hint }}', rotate_client_secret_handover=handover(workdir),
                          **role_vars)
@@ -93,7 +95,33 @@ def rotate_as_a_pipeline(ansible, emulator, client_id, first, workdir, attempts=
         if usable is None:
             break
         secrets_file.write_text(json.dumps(dict(s_old=usable, s_hint=hint_of(emulator, client_id, usable))))
-        runs.append(ansible.run(play=play, extra_args=['-e', '@%s' % secrets_file]))
+        runs.append(ansible.run(play=play, extra_args=['-e', '@%s' % secrets_file], env=env))
         if runs[-1].rc == 0:
             break
     return runs
+
+
+def secrets_file_for(workdir, emulator, client_id, value):
+    """Extra arguments that give the role ``value`` and its hint (as a pipeline's store would)."""
+    path = workdir / 'secrets.json'
+    path.write_text(json.dumps(dict(s_old=value, s_hint=hint_of(emulator, client_id, value))))
+    return ['-e', '@%s' % path]
+
+
+def rotate_twice_at_once(emulator, ansible, workdir):
+    """Two runs of the role on one client at the same time, with the same stored secret and store; returns
+    (client id, the first secret, the two runs)."""
+    client_id, old = make_client(emulator, name=workdir.name, age_days=120)
+    args = secrets_file_for(workdir, emulator, client_id, old)
+    play = rotation_play(emulator, client_id, '{{ s_old }}', '{{ s_hint }}', rotate_client_secret_handover=handover(workdir))
+    runs = [None, None]
+
+    def rotate(slot):
+        runs[slot] = ansible.run(play=play, extra_args=args)
+
+    threads = [threading.Thread(target=rotate, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return client_id, old, runs

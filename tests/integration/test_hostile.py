@@ -18,8 +18,8 @@ import threading
 import pytest
 
 from tests.harness.secrets import (
-    CLIENTS, exchange, handover, held, hint_of, make_client, rotate_as_a_pipeline, rotation_play, stored)
-from tests.integration.test_inventory import Inventory, plain
+    CLIENTS, exchange, handover, held, make_client, rotate_twice_at_once, rotation_play, secrets_file_for, stored)
+from tests.integration.test_inventory import Inventory
 from tests.integration.test_key_provider import ARN, ARN2, ENC, make_current, providers, task
 from tests.integration.test_role import create_vars, role_play
 
@@ -626,12 +626,6 @@ def _secret_path(client_id):
     return '%s/%s/client-secrets' % (CLIENTS, client_id)
 
 
-def _secrets_file(workdir, emulator, client_id, value):
-    path = workdir / 'secrets.json'
-    path.write_text(json.dumps(dict(s_old=value, s_hint=hint_of(emulator, client_id, value))))
-    return ['-e', '@%s' % path]
-
-
 def _rotation(emulator, client_id, workdir, **extra):
     return rotation_play(emulator, client_id, '{{ s_old }}', '{{ s_hint }}', rotate_client_secret_handover=handover(workdir),
                          **extra)
@@ -645,7 +639,7 @@ def test_s01_a_late_create_answer_never_costs_the_handed_over_secret(emulator, a
                     fault_paths=(_secret_path(client_id),), fault_limit=1)
     mark = emulator.last_seq()
     run = ansible.run(play=_rotation(emulator, client_id, tmp_path),
-                      extra_args=_secrets_file(tmp_path, emulator, client_id, old), env=dict(QLIK_TIMEOUT='1'))
+                      extra_args=secrets_file_for(tmp_path, emulator, client_id, old), env=dict(QLIK_TIMEOUT='1'))
     emulator.wait_idle()
     assert run.rc != 0, run.output()
     late = [s for s in held(emulator, client_id).secrets if s.value != old]
@@ -655,7 +649,7 @@ def test_s01_a_late_create_answer_never_costs_the_handed_over_secret(emulator, a
     assert stored(tmp_path) == (None, None) and exchange(emulator, client_id, old) == 200
     # the late secret is nobody's: the next run (alone on this client) deletes it and rotates
     run = ansible.run(play=_rotation(emulator, client_id, tmp_path, rotate_client_secret_pending_timeout='PT0S'),
-                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+                      extra_args=secrets_file_for(tmp_path, emulator, client_id, old))
     assert run.rc == 0, run.output()
     new, hint = stored(tmp_path)
     assert [s.value for s in held(emulator, client_id).secrets] == [new]
@@ -664,29 +658,13 @@ def test_s01_a_late_create_answer_never_costs_the_handed_over_secret(emulator, a
 
 
 # ----------------------------------------------------------------------------------------- s2
-def _rotate_twice_at_once(emulator, ansible, workdir):
-    client_id, old = make_client(emulator, name=workdir.name, age_days=120)
-    args = _secrets_file(workdir, emulator, client_id, old)
-    runs = [None, None]
-
-    def rotate(slot):
-        runs[slot] = ansible.run(play=_rotation(emulator, client_id, workdir), extra_args=args)
-
-    threads = [threading.Thread(target=rotate, args=(slot,)) for slot in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return client_id, old, runs
-
-
 @hostile2(2, 'two rotations of one client at once, one store')
 @pytest.mark.emulator(fault_latency=0.05)
 def test_s02_two_rotations_at_once_end_with_one_stored_secret_that_works(emulator, ansible, tmp_path):
     for pair in range(2):
         workdir = tmp_path / ('pair-%d' % pair)
         workdir.mkdir()
-        client_id, old, runs = _rotate_twice_at_once(emulator, ansible, workdir)
+        client_id, old, runs = rotate_twice_at_once(emulator, ansible, workdir)
         assert sorted(run.rc == 0 for run in runs) == [False, True], [run.output() for run in runs]
         secret, hint = stored(workdir)
         assert [s.value for s in held(emulator, client_id).secrets] == [secret]
@@ -701,7 +679,7 @@ def test_s03_a_re_run_finishes_a_half_done_rotation(emulator, ansible, tmp_path)
     client_id, old = make_client(emulator, age_days=120)
     emulator.faults(fault_kinds=('500',), fault_methods=('DELETE',), fault_paths=(_secret_path(client_id),))
     run = ansible.run(play=_rotation(emulator, client_id, tmp_path, rotate_client_secret_retries=0),
-                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+                      extra_args=secrets_file_for(tmp_path, emulator, client_id, old))
     emulator.faults()
     assert run.rc != 0
     new, hint = stored(tmp_path)
@@ -709,7 +687,7 @@ def test_s03_a_re_run_finishes_a_half_done_rotation(emulator, ansible, tmp_path)
     assert sorted(s.value for s in held(emulator, client_id).secrets) == sorted([old, new])
     mark = emulator.last_seq()
     again = ansible.run(play=_rotation(emulator, client_id, tmp_path),
-                        extra_args=_secrets_file(tmp_path, emulator, client_id, new))
+                        extra_args=secrets_file_for(tmp_path, emulator, client_id, new))
     assert again.rc == 0 and again.recap()['localhost']['changed'] == 1, again.output()
     assert [(e['method'], e['path']) for e in emulator.requests(writes=True, since=mark)] == [
         ('DELETE', '%s/%s' % (_secret_path(client_id), old[-4:]))]
@@ -726,14 +704,14 @@ def test_s04_an_orphan_is_not_a_rotation(emulator, ansible, tmp_path):
     record.secrets[-1].created -= 120
     mark = emulator.last_seq()
     young = ansible.run(play=_rotation(emulator, client_id, tmp_path),
-                        extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+                        extra_args=secrets_file_for(tmp_path, emulator, client_id, old))
     assert young.rc != 0 and 'another run may be rotating this client' in young.stdout, young.output()
     assert 'secret %s (made 2 minutes ago) is newer than the secret in use (%s)' % (orphan['hint'], old[-4:]) \
         in young.stdout
     assert emulator.requests(writes=True, since=mark) == []
     record.secrets[-1].created -= 3600
     run = ansible.run(play=_rotation(emulator, client_id, tmp_path),
-                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+                      extra_args=secrets_file_for(tmp_path, emulator, client_id, old))
     assert run.rc == 0, run.output()
     new, hint = stored(tmp_path)
     assert [s.value for s in held(emulator, client_id).secrets] == [new]
@@ -757,7 +735,7 @@ def test_s05_a_lost_answer_never_deletes_a_concurrent_runs_secret(emulator, ansi
 
     credentials.create_secret = with_a_concurrent_run
     run = ansible.run(play=_rotation(emulator, client_id, tmp_path),
-                      extra_args=_secrets_file(tmp_path, emulator, client_id, old))
+                      extra_args=secrets_file_for(tmp_path, emulator, client_id, old))
     assert run.rc != 0 and 'appeared' in run.stdout, run.output()
     values = [s.value for s in held(emulator, client_id).secrets]
     assert theirs[0]['clientSecret'] in values and old in values and len(values) == 3

@@ -7,96 +7,18 @@ least 50 faulty role runs and 20 interruptions and writes docs/reliability.md wi
 from __future__ import annotations
 
 import json
-import os
-import platform
 import random
 import threading
 import time
 
 import pytest
 
-from tests.harness.secrets import exchange, held, make_client, rotate_as_a_pipeline, stored
+from tests.harness.secrets import exchange, held, make_client, rotate_as_a_pipeline, rotate_twice_at_once, stored
 from tests.integration.test_key_provider import ARN, ARN2, ENC, task
 from tests.integration.test_role import create_vars, role_play
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-REPORT = os.path.join(REPO, 'docs', 'reliability.md')
 FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '502', '503', 'drop', 'drop_after'), fault_seed=7)
 ROTATION_FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=5)
-FIGURES = dict(fault_runs=0, requests=0, faults_injected=0, converged_first_try=0, converged_on_rerun=0,
-               not_converged=0, duplicate_tenants=0, duplicate_key_providers=0, extra_migrations=0,
-               interruptions=0, interrupted_converged=0, interrupted_duplicate_writes=0,
-               rate_limited=0, rejected_twice_in_a_row=0, token_expiries=0, token_expiry_failures=0,
-               secret_checks=0, secrets_found=0, bad_inputs_tried=0, bad_inputs_rejected=0,
-               bad_inputs_with_writes=0, rotation_runs=0, rotation_faults=0, rotation_secrets_leaked=0,
-               rotation_without_secret=0, rotation_converged=0)
-
-
-STARTED = time.time()
-
-
-def write_report(outcomes):
-    """docs/reliability.md: the figures of this module's --long run and the hostile cases of test_hostile."""
-    from tests.integration.test_hostile import DEFECTS, HOSTILE, SMALLER  # pylint: disable=import-outside-toplevel
-
-    f = FIGURES
-    lines = [
-        '# Reliability and security figures',
-        '',
-        'Written by `make reliability` (`pytest tests/integration/test_reliability.py '
-        'tests/integration/test_hostile.py --long`) on %s, Python %s, %d CPUs, in %.0f s. Every run is a real '
-        '`ansible-playbook` against the emulator.' % (
-            time.strftime('%Y-%m-%d'), platform.python_version(), os.cpu_count() or 0, time.time() - STARTED),
-        '',
-        '| What | Figure |',
-        '| --- | --- |',
-        '| Role runs on fresh tenants with %d%% of answers faulty (429 with Retry-After, 500, 502, 503, '
-        'dropped connections before and after the server applied the call) | %d |' % (
-            FAULTS['fault_rate'] * 100, f['fault_runs']),
-        '| Requests received / faults injected | %d / %d |' % (f['requests'], f['faults_injected']),
-        '| Converged on the first try / on a plain re-run / not at all | %d / %d / %d |' % (
-            f['converged_first_try'], f['converged_on_rerun'], f['not_converged']),
-        '| Duplicate tenants / duplicate key providers / migrations beyond the one intended | %d / %d / %d |' % (
-            f['duplicate_tenants'], f['duplicate_key_providers'], f['extra_migrations']),
-        '| `ansible-playbook` killed (SIGKILL) at random points of create, migrate and wait | %d |'
-        % f['interruptions'],
-        '| ... converged on the re-run / with a duplicate write | %d / %d |' % (
-            f['interrupted_converged'], f['interrupted_duplicate_writes']),
-        '| Requests answered 429 by the rate limiter / rejected twice in a row for the same reason | %d / %d |' % (
-            f['rate_limited'], f['rejected_twice_in_a_row']),
-        '| Tokens expired mid-run / runs that failed because of it | %d / %d |' % (
-            f['token_expiries'], f['token_expiry_failures']),
-        '| Runs checked for secrets (-vvv --diff, every module and the role) / secrets found | %d / %d |' % (
-            f['secret_checks'], f['secrets_found']),
-        '| Bad inputs tried / rejected with an error naming the option / with a write | %d / %d / %d |' % (
-            f['bad_inputs_tried'], f['bad_inputs_rejected'], f['bad_inputs_with_writes']),
-        '| Secret rotations (role rotate_client_secret) with 30%% of answers faulty / faults injected | %d / %d |' % (
-            f['rotation_runs'], f['rotation_faults']),
-        '| ... converged (one working secret, the stored one) / secrets leaked in output / clients left without a '
-        'working secret | %d / %d / %d |' % (f['rotation_converged'], f['rotation_secrets_leaked'],
-                                             f['rotation_without_secret']),
-        '',
-        '## Hostile inputs and answers',
-        '',
-        'Cases a hostile user or network produces (tests/integration/test_hostile.py, one regression test per '
-        'defect, each failing on the code before its fix). "Fixed" is the outcome of the case\'s test in this run.',
-        '',
-        '| Defect | Hostile case | Defect found | Fixed |',
-        '| --- | --- | --- | --- |',
-    ]
-    fixed = 0
-    for case in sorted(HOSTILE, key=lambda c: (c['defect'] or 99, c['case'])):
-        ok = outcomes.get(case['test']) == 'passed'
-        fixed += ok
-        lines.append('| %s | %s | %s | %s |' % (case['defect'] or '-', case['case'], DEFECTS[case['defect']],
-                                                'yes' if ok else 'NO (%s)' % outcomes.get(case['test'], 'not run')))
-    lines += ['', '%d hostile cases; %d numbered defects and %d smaller ones found; %d cases fixed.' % (
-        len(HOSTILE), len([d for d in DEFECTS if d]), len(SMALLER), fixed), '']
-    os.makedirs(os.path.dirname(REPORT), exist_ok=True)
-    with open(REPORT, 'w') as handle:
-        handle.write('\n'.join(lines))
-
-
 def _count(request, short, long):
     return long if request.config.getoption('--long') else short
 
@@ -115,22 +37,22 @@ def _converged(emulator, name, arn=ARN):
             max(0, emulator.migrations_started(tenant) - 1))
 
 
-def _tally(emulator, name, first_ok):
+def _tally(figures, emulator, name, first_ok):
     converged, dup_tenants, dup_providers, extra = _converged(emulator, name)
-    FIGURES['duplicate_tenants'] += dup_tenants
-    FIGURES['duplicate_key_providers'] += dup_providers
-    FIGURES['extra_migrations'] += extra
+    figures['duplicate_tenants'] += dup_tenants
+    figures['duplicate_key_providers'] += dup_providers
+    figures['extra_migrations'] += extra
     if converged and first_ok:
-        FIGURES['converged_first_try'] += 1
+        figures['converged_first_try'] += 1
     elif converged:
-        FIGURES['converged_on_rerun'] += 1
+        figures['converged_on_rerun'] += 1
     else:
-        FIGURES['not_converged'] += 1
+        figures['not_converged'] += 1
     return converged, dup_tenants, dup_providers, extra
 
 
 @pytest.mark.emulator(**FAULTS)
-def test_role_converges_under_transient_faults(request, emulator, ansible):
+def test_role_converges_under_transient_faults(request, emulator, ansible, figures):
     runs = _count(request, 3, 50)
     failures = []
     for number in range(runs):
@@ -141,16 +63,16 @@ def test_role_converges_under_transient_faults(request, emulator, ansible):
             rerun = ansible.run(play=play, timeout=600)
             if rerun.rc != 0:
                 failures.append((name, rerun.output()[-3000:]))
-        FIGURES['fault_runs'] += 1
-        result = _tally(emulator, name, first.rc == 0)
+        figures['fault_runs'] += 1
+        result = _tally(figures, emulator, name, first.rc == 0)
         assert result[1:] == (0, 0, 0), (name, result)
-    FIGURES['requests'] += len(emulator.requests())
-    FIGURES['faults_injected'] += emulator.gateway.faults_injected
+    figures['requests'] += len(emulator.requests())
+    figures['faults_injected'] += emulator.gateway.faults_injected
     assert emulator.gateway.faults_injected > runs * 3  # the faults really happened
     assert not failures, failures
 
 
-def test_interrupted_runs_converge_without_duplicate_writes(request, emulator, ansible):
+def test_interrupted_runs_converge_without_duplicate_writes(request, emulator, ansible, figures):
     emulator.config.migration_seconds = 2.0
     rng = random.Random(11)
     kills = _count(request, 3, 20)
@@ -158,19 +80,19 @@ def test_interrupted_runs_converge_without_duplicate_writes(request, emulator, a
         name = 'killed-%02d' % number
         play = role_play(emulator, **create_vars(emulator, name=name))
         killed = ansible.run(play=play, kill_after=rng.uniform(1.0, 7.0))
-        FIGURES['interruptions'] += 1
+        figures['interruptions'] += 1
         rerun = ansible.run(play=play, timeout=600)
         assert rerun.rc == 0, (name, killed.rc, rerun.output())
         converged, dup_tenants, dup_providers, extra = _converged(emulator, name)
         if converged:
-            FIGURES['interrupted_converged'] += 1
+            figures['interrupted_converged'] += 1
         if dup_tenants or dup_providers or extra:
-            FIGURES['interrupted_duplicate_writes'] += 1
+            figures['interrupted_duplicate_writes'] += 1
         assert (converged, dup_tenants, dup_providers, extra) == (True, 0, 0, 0), name
 
 
 @pytest.mark.emulator(tier1_per_minute=6, tier2_per_minute=3, rate_window=4.0)
-def test_tight_rate_limits_are_honoured_without_repeated_rejection(emulator, ansible, tmp_path):
+def test_tight_rate_limits_are_honoured_without_repeated_rejection(emulator, ansible, tmp_path, figures):
     """Per-tenant limits far below Qlik's (6 reads and 3 writes per 4 s), 5 tenants in parallel."""
     tenants = [emulator.add_tenant(name='limited-%d' % i, migration_seconds=2.0) for i in range(5)]
     inventory = tmp_path / 'limited.yml'
@@ -181,7 +103,7 @@ def test_tight_rate_limits_are_honoured_without_repeated_rejection(emulator, ans
     assert run.rc == 0, run.output()
     log = emulator.requests()
     limited = [e for e in log if e['fault'] == 'rate_limit']
-    FIGURES['rate_limited'] += len(limited)
+    figures['rate_limited'] += len(limited)
     assert limited, 'the limits were never reached: the test proves nothing'
     twice = 0
     for host in {e['host'] for e in log}:
@@ -193,12 +115,12 @@ def test_tight_rate_limits_are_honoured_without_repeated_rejection(emulator, ans
             if before['fault'] == 'rate_limit' and (before['method'], before['path']) == \
                     (after['method'], after['path']):
                 assert after['time'] - before['time'] >= 0.9  # waited for Retry-After (at least 1 s)
-    FIGURES['rejected_twice_in_a_row'] += twice
+    figures['rejected_twice_in_a_row'] += twice
     assert twice == 0
     assert all(t.providers[t.current].arn == ARN for t in tenants)
 
 
-def test_twenty_tenants_at_real_limits_never_rejected_twice(emulator, ansible, tmp_path):
+def test_twenty_tenants_at_real_limits_never_rejected_twice(emulator, ansible, tmp_path, figures):
     tenants = [emulator.add_tenant(name='real-%02d' % i) for i in range(20)]
     inventory = tmp_path / 'real.yml'
     inventory.write_text(json.dumps(dict(qlik_tenants=dict(hosts=dict(
@@ -207,11 +129,11 @@ def test_twenty_tenants_at_real_limits_never_rejected_twice(emulator, ansible, t
                       inventory=str(inventory), forks=10, timeout=600)
     assert run.rc == 0, run.output()
     limited = [e for e in emulator.requests() if e['fault'] == 'rate_limit']
-    FIGURES['rate_limited'] += len(limited)
+    figures['rate_limited'] += len(limited)
     assert all(t.current is not None for t in tenants)
 
 
-def test_token_expiry_mid_wait_is_one_fresh_exchange(emulator, ansible):
+def test_token_expiry_mid_wait_is_one_fresh_exchange(emulator, ansible, figures):
     tenant = emulator.source_tenant
     tenant.migration_seconds = 4.0
     conn = ansible.connection()
@@ -223,7 +145,7 @@ def test_token_expiry_mid_wait_is_one_fresh_exchange(emulator, ansible):
         while time.time() < deadline:
             if any(e['path'] == details for e in emulator.requests()):
                 emulator.model.expire_tokens()
-                FIGURES['token_expiries'] += 1
+                figures['token_expiries'] += 1
                 return
             time.sleep(0.02)
 
@@ -233,7 +155,7 @@ def test_token_expiry_mid_wait_is_one_fresh_exchange(emulator, ansible):
     run = ansible.run([task('migrate', dict(conn, arn=ARN), module='qlikcloud.platform.qlik_key_migration')])
     watcher.join()
     if run.rc != 0:
-        FIGURES['token_expiry_failures'] += 1
+        figures['token_expiry_failures'] += 1
     assert run.rc == 0, run.output()
     entries = [(e['method'], e['path'], e['status']) for e in emulator.requests(since=mark)]
     assert entries.count(('POST', '/oauth/token', 200)) == 2  # the first exchange and one after the 401
@@ -243,7 +165,7 @@ def test_token_expiry_mid_wait_is_one_fresh_exchange(emulator, ansible):
     assert [e for e in entries if e[2] == 401] == [entries[first_401]]
 
 
-def test_no_secret_anywhere_with_vvv_and_diff(emulator, ansible, tmp_path):
+def test_no_secret_anywhere_with_vvv_and_diff(emulator, ansible, tmp_path, figures):
     """Every module and the role, -vvv --diff, failures included: no secret in output or the request log.
 
     Secrets come from an extra-vars file, as they would from a vault: ansible-core itself prints the
@@ -294,8 +216,8 @@ def test_no_secret_anywhere_with_vvv_and_diff(emulator, ansible, tmp_path):
     text = run.stdout + run.stderr + role.stdout + role.stderr
     log = json.dumps(emulator.requests())
     found = [s for s in secrets if s in text or s in log]
-    FIGURES['secret_checks'] += 2
-    FIGURES['secrets_found'] += len(found)
+    figures['secret_checks'] += 2
+    figures['secrets_found'] += len(found)
     assert found == []
     assert 'client credentials (client_id/client_secret) were rejected' in run.task('bad org secret')['msg']
     assert 'the access token was rejected' in run.task('bad token')['msg']
@@ -354,7 +276,7 @@ BAD_INPUTS = [
 ]
 
 
-def test_bad_inputs_are_rejected_naming_the_option_without_writes(emulator, ansible):
+def test_bad_inputs_are_rejected_naming_the_option_without_writes(emulator, ansible, figures):
     conn = ansible.connection()
     ansible.run([task('reg', dict(conn, arn=ARN, name='k'), module='qlikcloud.platform.qlik_key_provider')])
     registration = dict(registration_url=emulator.registration_url, client_id=conn['client_id'],
@@ -368,13 +290,13 @@ def test_bad_inputs_are_rejected_naming_the_option_without_writes(emulator, ansi
     run = ansible.run(tasks)
     assert run.rc == 0, run.output()
     writes = emulator.requests(writes=True, since=mark)
-    FIGURES['bad_inputs_tried'] += len(BAD_INPUTS)
-    FIGURES['bad_inputs_with_writes'] += len(writes)
+    figures['bad_inputs_tried'] += len(BAD_INPUTS)
+    figures['bad_inputs_with_writes'] += len(writes)
     unclear = []
     for number, (module, args, option) in enumerate(BAD_INPUTS):
         result = run.task('bad %02d' % number)
         if run.status('bad %02d' % number) == 'failed' and option in result.get('msg', ''):
-            FIGURES['bad_inputs_rejected'] += 1
+            figures['bad_inputs_rejected'] += 1
         else:
             unclear.append((module, args, option, result.get('msg')))
     assert unclear == []
@@ -382,7 +304,8 @@ def test_bad_inputs_are_rejected_naming_the_option_without_writes(emulator, ansi
     assert len(BAD_INPUTS) >= 25
 
 
-def test_secret_rotations_under_faults_never_leave_a_client_without_a_secret(request, emulator, ansible, tmp_path):
+def test_secret_rotations_under_faults_never_leave_a_client_without_a_secret(request, emulator, ansible, tmp_path,
+                                                                            figures):
     for number in range(_count(request, 1, 20)):
         client_id, old = make_client(emulator, name='rotated-%02d' % number, age_days=120)
         workdir = tmp_path / ('rotation-%02d' % number)
@@ -391,15 +314,53 @@ def test_secret_rotations_under_faults_never_leave_a_client_without_a_secret(req
         runs = rotate_as_a_pipeline(ansible, emulator, client_id, old, workdir, attempts=4,
                                     rotate_client_secret_retries=8, rotate_client_secret_pending_timeout='PT0S')
         outputs = ''.join(run.stdout + run.stderr for run in runs)
-        FIGURES['rotation_runs'] += 1
-        FIGURES['rotation_faults'] += emulator.gateway.faults_injected
+        figures['rotation_runs'] += 1
+        figures['rotation_faults'] += emulator.gateway.faults_injected
         emulator.faults()
         values = [s.value for s in held(emulator, client_id).secrets]
         secret = stored(workdir)[0]
-        FIGURES['rotation_secrets_leaked'] += sum(1 for v in set(values + [old]) if v in outputs)
+        figures['rotation_secrets_leaked'] += sum(1 for v in set(values + [old]) if v in outputs)
         if not runs or exchange(emulator, client_id, secret or old) != 200:
-            FIGURES['rotation_without_secret'] += 1
+            figures['rotation_without_secret'] += 1
         if values == [secret]:
-            FIGURES['rotation_converged'] += 1
+            figures['rotation_converged'] += 1
         assert values == [secret], (number, len(values))
-    assert FIGURES['rotation_without_secret'] == 0 and FIGURES['rotation_secrets_leaked'] == 0
+    assert figures['rotation_without_secret'] == 0 and figures['rotation_secrets_leaked'] == 0
+
+
+def test_secret_rotations_with_late_answers_never_lose_the_stored_secret(request, emulator, ansible, tmp_path, figures):
+    """'create secret' answered after the client's timeout and applied late (issue 20, defect 1), as a pipeline runs
+    the role: alone on its client (pending_timeout 0), each re-run with the secret that works now."""
+    for number in range(_count(request, 1, 20)):
+        client_id, old = make_client(emulator, name='late-%02d' % number, age_days=120)
+        workdir = tmp_path / ('late-%02d' % number)
+        workdir.mkdir()
+        emulator.faults(fault_kinds=('slow',), fault_delay=1.5, fault_methods=('POST',),
+                        fault_paths=('/api/v1/oauth-clients/%s/client-secrets' % client_id,), fault_limit=1)
+        runs = rotate_as_a_pipeline(ansible, emulator, client_id, old, workdir, attempts=3, env=dict(QLIK_TIMEOUT='1'),
+                                    rotate_client_secret_pending_timeout='PT0S')
+        emulator.wait_idle()
+        emulator.faults()
+        outputs = ''.join(run.stdout + run.stderr for run in runs)
+        values = [s.value for s in held(emulator, client_id).secrets]
+        secret = stored(workdir)[0]
+        figures['late_runs'] += 1
+        figures['late_secrets_leaked'] += sum(1 for v in set(values + [old]) if v in outputs)
+        figures['late_without_secret'] += exchange(emulator, client_id, secret or old) != 200
+        figures['late_converged'] += values == [secret] and runs[-1].rc == 0
+        assert values == [secret] and exchange(emulator, client_id, secret) == 200, (number, runs[-1].output())
+    assert figures['late_without_secret'] == 0 and figures['late_secrets_leaked'] == 0
+
+
+@pytest.mark.emulator(fault_latency=0.05)
+def test_concurrent_rotations_of_one_client_keep_a_working_stored_secret(request, emulator, ansible, tmp_path, figures):
+    for number in range(_count(request, 1, 10)):
+        workdir = tmp_path / ('pair-%02d' % number)
+        workdir.mkdir()
+        client_id, old, runs = rotate_twice_at_once(emulator, ansible, workdir)
+        secret = stored(workdir)[0]
+        figures['pairs'] += 1
+        figures['pairs_one_rotated'] += sorted(run.rc == 0 for run in runs) == [False, True]
+        figures['pairs_without_secret'] += secret is None or exchange(emulator, client_id, secret) != 200
+        assert [s.value for s in held(emulator, client_id).secrets] == [secret], [run.output() for run in runs]
+    assert figures['pairs_without_secret'] == 0
