@@ -470,6 +470,9 @@ class QlikClient:
     def patch(self, path, body, ok=(200, 204)):
         return self.request('PATCH', path, body=body, ok=ok, idempotent=True)
 
+    def put(self, path, body, ok=(200, 204)):
+        return self.request('PUT', path, body=body, ok=ok, idempotent=True)
+
     def delete(self, path, ok=(200, 204)):
         return self.request('DELETE', path, ok=ok, idempotent=True)
 
@@ -516,11 +519,12 @@ class QlikClient:
                 status=response.status, method=method, path=path)
         return response.json
 
-    def get_all(self, path, what, params=None):
+    def get_all(self, path, what, params=None, cursor='next'):
         """Every item of a paged list (``{"data": [...], "links": {"next": {"href": ...}}}``), 100 a page.
 
-        The cursor is taken from the link's query as the API gave it (decoded once, and encoded once again
-        by requests); an answer that is not such a page is an error, never an empty list.
+        The cursor is the query parameter ``cursor`` of the link (``next`` for most APIs, ``cursor`` for
+        Qlik Automate's), taken as the API gave it (decoded once, and encoded once again by requests); an
+        answer that is not such a page is an error, never an empty list.
         """
         params = dict(params or {}, limit=100)
         items = []
@@ -532,10 +536,10 @@ class QlikClient:
                     path, self.host, what), status=response.status, method='GET', path=path)
             items.extend(body['data'])
             following = ((body.get('links') or {}).get('next') or {}).get('href')
-            cursor = parse_qs(urlsplit(following).query).get('next') if following else None
-            if not cursor:
+            found = parse_qs(urlsplit(following).query).get(cursor) if following else None
+            if not found:
                 return items
-            params = dict(params, next=cursor[0])
+            params = dict(params, **{cursor: found[0]})
 
     def write_once(self, write, recheck):
         """Run a non-idempotent ``write()``; when it may have applied without an answer,

@@ -485,3 +485,21 @@ def test_trace_id_reaches_the_message_and_the_result():
         client.get('/api/v1/tenants/x')
     assert 'trace id 000000000000000079cf1ebeae103de1' in info.value.message
     assert info.value.to_result()['trace_id'] == '000000000000000079cf1ebeae103de1'
+
+
+def test_get_all_follows_the_cursor_parameter_the_api_names():
+    """Qlik Automate pages with ``cursor`` (not ``next``): the value is taken from the link as the API gave it."""
+    following = 'https://acme.eu.qlikcloud.com/api/workflows/automations?limit=100&cursor=YWZ0ZXI6YQ%3D%3D'
+    session = FakeSession((200, dict(data=[{'id': 'a'}], links=dict(next=dict(href=following)))),
+                          (200, dict(data=[{'id': 'b'}], links={})))
+    client, dummy = make(session, access_token=STATIC)
+    items = client.get_all('/api/workflows/automations', 'automations', cursor='cursor')
+    assert items == [{'id': 'a'}, {'id': 'b'}]
+    assert [c['params'] for c in session.calls] == [dict(limit=100), dict(limit=100, cursor='YWZ0ZXI6YQ==')]
+
+
+def test_put_is_retried_like_every_idempotent_call():
+    session = FakeSession((503, None), (200, {'id': 'x'}))
+    client, dummy = make(session, access_token=STATIC)
+    assert client.put('/api/workflows/automation-connections/x', dict(params=[])).json == {'id': 'x'}
+    assert session.sequence() == [('PUT', 'api/workflows/automation-connections/x')] * 2
