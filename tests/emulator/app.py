@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import automations
 from .model import ApiError, error_body
 
 ENC = '/api/v1/encryption/keyproviders'
@@ -429,4 +430,5 @@ def create_app(model):
         organization_client()
         return jsonify(model.render_org_tenant(model.tenant(tenant_id), base_url()))
 
+    automations.register(app, model)  # Qlik Automate: tests/emulator/automations.py
     return app

@@ -27,6 +27,7 @@ import trustme
 from flask import Flask, jsonify, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from . import automations
 from .app import create_app
 from .model import EmulatorConfig, Model, error_body
 
@@ -98,6 +99,7 @@ class _Gateway:
         environ['wsgi.input'] = io.BytesIO(raw)
         entry = dict(time=time.time(), host=self.info.netloc, kind=self.info.kind, method=method, path=path,
                      query=environ.get('QUERY_STRING', ''), status=None, fault=None, body=None)
+        environ['qlik.log_entry'] = entry  # for routes that keep secrets of their bodies out of the log
         if raw and path != '/oauth/token':
             try:
                 entry['body'] = _redact(json.loads(raw))
@@ -399,4 +401,5 @@ class Emulator:
             emulator.model.expire_tokens()
             return '', 204
 
+        automations.register_admin(admin, emulator.model)  # seeding Qlik Automate (tests/emulator/automations.py)
         return admin
