@@ -20,6 +20,7 @@ import string
 import threading
 import uuid
 
+from .automations import Automations
 from .clock import Clock, iso, iso_seconds
 from .config import EmulatorConfig
 from .credentials import Credentials
@@ -139,6 +140,7 @@ class Model:
         self.roles = Roles(self.lock)  # who lacks TenantAdmin (the data connections and email APIs ask)
         self.data_connections = DataConnections(self.lock, self.clock, self.roles, self.config.client_id)
         self.transports = EmailTransports(self.lock, self.clock, self.roles)
+        self.automations = Automations(self.lock, self.clock)
 
     def _now_iso(self):
         return iso(self.clock.time())

@@ -6,6 +6,7 @@
     GET    /_emulator/config    the settings; PATCH changes some ({"fault_rate": 0.3, ...})
     POST   /_emulator/tenants   add tenants directly ({"count": N, "name", "datacenter", "migration_seconds"})
     POST   /_emulator/tokens/expire   every issued token expires now
+    POST   /_emulator/automations, /_emulator/automation-connections   seed Qlik Automate ({"name", ...})
     GET    /_emulator/clock     the emulator's time; POST {"advance": SECONDS} moves it forward
 """
 
@@ -81,4 +82,33 @@ def create_app(emulator):
         emulator.clock.advance(data['advance'])
         return clock_state()
 
+    _automations(admin, emulator.model)
     return admin
+
+
+def _automations(admin, model):
+    """Seeding Qlik Automate: automations (with execution tokens) and automation connections."""
+
+    def tenant_of(data):
+        if not data.get('name'):
+            raise ValueError('name is required')
+        tenant_id = data.get('tenant_id') or next(iter(model.tenants))
+        return model.tenant(tenant_id)
+
+    @admin.post('/_emulator/automations')
+    def seed_automation():
+        data = request.get_json(force=True) or {}
+        made = model.automations.add_automation(
+            tenant_of(data), data['name'], run_mode=data.get('run_mode', 'triggered'),
+            state=data.get('state', 'available'), space_id=data.get('space_id', 'shared-space-01'),
+            description=data.get('description', ''))
+        return jsonify(made.render()), 201
+
+    @admin.post('/_emulator/automation-connections')
+    def seed_connection():
+        data = request.get_json(force=True) or {}
+        made = model.automations.add_connection(
+            tenant_of(data), data['name'], data.get('connector_id', 'smtp'), data.get('values'),
+            data.get('space_id'), data.get('expected'), data.get('oauth_account'))
+        return jsonify(made.render()), 201
+

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from ..errors import ApiError
-from . import common, data_connections, transports
+from . import automations, common, data_connections, transports
 from .common import base_url, json_body, no_content
 
 ENC = '/api/v1/encryption/keyproviders'
@@ -221,4 +221,5 @@ def create_app(model):
 
     data_connections.register(app, model)
     transports.register(app, model)
+    automations.register(app, model)
     return app
