@@ -33,7 +33,7 @@ display = Display()
 
 MISSING_LIBRARY = ("qlikcloud.platform runs its modules on the Ansible controller and needs the Python library "
                    "'%s' there, importable by the Python that runs ansible-playbook (%s): "
-                   "%s -m pip install 'requests>=2.31'")
+                   "%s -m pip install '%s'")
 
 
 @contextlib.contextmanager
@@ -87,7 +87,8 @@ class QlikAction(ActionBase):
         try:
             outcome = execute(self.module.run, task)
         except MissingLibrary as exc:
-            outcome = dict(failed=True, changed=False, msg=MISSING_LIBRARY % (exc.name, sys.executable, sys.executable))
+            message = MISSING_LIBRARY % (exc.name, sys.executable, sys.executable, exc.requirement)
+            outcome = dict(failed=True, changed=False, msg=message)
         result.update(outcome)
         return finish(task, result, secrets)
 
