@@ -53,3 +53,22 @@ def emulator(request, emulator_ca, tmp_path):
     instance = Emulator(EmulatorConfig(**settings), ca=emulator_ca, workdir=str(tmp_path)).start()
     yield instance
     instance.stop()
+
+
+@pytest.fixture(scope='session')
+def moto_server(tmp_path_factory):
+    """One ``moto_server`` process for the session (tests/harness/moto.py, ``MotoServer``); use ``aws`` in tests."""
+    from tests.harness.moto import MotoServer
+
+    server = MotoServer(str(tmp_path_factory.mktemp('moto'))).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server):
+    """The session's moto server with no AWS resource and an empty request log: ``aws.url`` (the endpoint URL),
+    ``aws.client(region, service='kms')`` (boto3), ``aws.env()`` (for child processes), ``aws.requests(since)``,
+    ``aws.writes(since)``, ``aws.last_seq()``, ``aws.kms_state()``; see tests/harness/moto.py."""
+    moto_server.reset()
+    return moto_server

@@ -40,12 +40,15 @@ class TaskFailure(Exception):
 
 
 class MissingLibrary(Exception):
-    """A Python library the collection needs cannot be imported (``requests``)."""
+    """A Python library the collection needs cannot be imported (``requests``; ``boto3`` for qlik_aws_kms_key).
 
-    def __init__(self, name, import_error):
+    ``requirement``: what to ``pip install``, as requirements.txt names it."""
+
+    def __init__(self, name, import_error, requirement='requests>=2.31'):
         super().__init__(name)
         self.name = name
         self.import_error = import_error
+        self.requirement = requirement
 
 
 class Task:

@@ -37,7 +37,7 @@ CENSORING_DROPS_WARNINGS = tuple(int(n) for n in ansible_version.split('.')[:2])
 
 MISSING_LIBRARY = ("qlikcloud.platform runs its modules on the Ansible controller and needs the Python library "
                    "'%s' there, importable by the Python that runs ansible-playbook (%s): "
-                   "%s -m pip install 'requests>=2.31'")
+                   "%s -m pip install '%s'")
 
 
 @contextlib.contextmanager
@@ -91,7 +91,8 @@ class QlikAction(ActionBase):
         try:
             outcome = execute(self.module.run, task)
         except MissingLibrary as exc:
-            outcome = dict(failed=True, changed=False, msg=MISSING_LIBRARY % (exc.name, sys.executable, sys.executable))
+            message = MISSING_LIBRARY % (exc.name, sys.executable, sys.executable, exc.requirement)
+            outcome = dict(failed=True, changed=False, msg=message)
         result.update(outcome)
         result = finish(task, result, secrets)
         if result.get('_ansible_no_log') and CENSORING_DROPS_WARNINGS:

@@ -74,7 +74,9 @@ class PlaybookRun:
 
 
 class Ansible:
-    """Runs playbooks against an emulator with the collection from the working tree."""
+    """Runs playbooks against an emulator (None: no emulator, e.g. AWS-only tests) with the collection from the
+    working tree. No AWS_* variable of the caller's environment reaches a playbook (tests never reach AWS): pass
+    the moto fixture's ``env()`` as ``env``."""
 
     def __init__(self, emulator, collections_path, workdir):
         self.emulator = emulator
@@ -94,8 +96,11 @@ class Ansible:
             ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_DEPRECATION_WARNINGS='False',
             ANSIBLE_LOCAL_TEMP=os.path.join(self.workdir, 'ansible-tmp'),
             ANSIBLE_HOME=os.path.join(self.workdir, 'ansible-home'),
-            QLIK_CA_PATH=self.emulator.ca_path,
         )
+        if self.emulator is not None:
+            env['QLIK_CA_PATH'] = self.emulator.ca_path
+        for name in [n for n in env if n.startswith('AWS_')]:
+            del env[name]
         # no ANSIBLE_PYTHON_INTERPRETER: the collection's tasks run in the controller's own Python
         for name in ('QLIK_TENANT_URL', 'QLIK_ACCESS_TOKEN', 'QLIK_CLIENT_ID', 'QLIK_CLIENT_SECRET',
                      'ANSIBLE_PYTHON_INTERPRETER'):
