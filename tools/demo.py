@@ -4,7 +4,8 @@
 2. run examples/encrypted_tenant.yml: create the tenant, register the key, migrate, wait,
 3. run it again: changed=0,
 4. rotate to a second key (and prune the first),
-5. rotate the secret of the new tenant's pipeline OAuth client, then stop the emulator.
+5. rotate the secret of the new tenant's pipeline OAuth client,
+6. audit every secret the tenant holds (examples/secrets_audit.yml, one CSV), then stop the emulator.
 
 The same playbook runs against Qlik Cloud with other QLIK_* environment variables.
 """
@@ -79,8 +80,15 @@ def main():
                             ['-e', json.dumps(dict(qlik_tenant_url=emulator.url(tenant), max_age='P0D'))],
                             playbook='rotate_client_secret.yml')
         clients = emulator.model.credentials.list_clients(tenant)
-        with open(os.path.join(workdir, 'acme-prod-pipeline.secret')) as handle:
-            stored = handle.read()
+        with open(os.path.join(workdir, 'acme-prod-pipeline.json')) as handle:
+            stored = json.load(handle)['client_secret']
+        # the rotation audit of every secret the tenant holds, one CSV on the controller (never a secret in it)
+        audit_csv = os.path.join(workdir, 'secrets-audit.csv')
+        _play('secrets audit: one report of every secret acme-prod holds', env,
+              ['-e', json.dumps(dict(qlik_tenant_url=emulator.url(tenant), audit_csv=audit_csv))],
+              playbook='secrets_audit.yml')
+        with open(audit_csv) as handle:
+            audit = handle.read()
     finally:
         emulator.stop()
     print('\n=== summary ===')
@@ -93,8 +101,10 @@ def main():
     print('pipeline client %s: %d secret(s), the stored one %s; secret rotation changed=%d' % (
         clients[0].name if clients else '-', len(secrets), 'is it' if secrets == [stored] else 'is NOT it',
         secret_step['acme-prod']['changed']))
+    print('secrets audit (%s):\n%s' % (audit_csv, audit))
     ok = first['acme-prod']['changed'] > 0 and second['acme-prod']['changed'] == 0 and current == ROTATED_ARN \
-        and names == ['ACME CMK 2027'] and secrets == [stored]
+        and names == ['ACME CMK 2027'] and secrets == [stored] and 'oauth_client_secret' in audit \
+        and stored not in audit
     print('demo %s' % ('succeeded' if ok else 'FAILED'))
     return 0 if ok else 1
 
