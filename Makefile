@@ -23,10 +23,10 @@ $(STAMP): requirements.txt requirements-dev.txt emulator/pyproject.toml
 venv: $(STAMP)
 
 test: $(STAMP)
-	$(VENV)/bin/python tools/gates.py
+	$(VENV)/bin/python -m tools.gates
 
 demo: $(STAMP)
-	$(VENV)/bin/python tools/demo.py
+	$(VENV)/bin/python -m tools.demo
 
 # the long reliability suite: >= 50 faulty role runs, 20 interruptions; writes docs/reliability.md
 reliability: $(STAMP)

@@ -13,10 +13,10 @@ import tempfile
 
 import pytest
 
+from tests.harness.collection import link_collection
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIONS_PATH = tempfile.mkdtemp(prefix='qlik-collections-')
-os.makedirs(os.path.join(COLLECTIONS_PATH, 'ansible_collections', 'qlikcloud'))
-os.symlink(REPO, os.path.join(COLLECTIONS_PATH, 'ansible_collections', 'qlikcloud', 'platform'))
+COLLECTIONS_PATH = link_collection(tempfile.mkdtemp(prefix='qlik-collections-'))
 sys.path.insert(0, COLLECTIONS_PATH)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,19 +21,11 @@ import time
 
 from qlik_cloud_emulator import Emulator, EmulatorConfig
 
+from tests.harness.collection import link_collection, recap
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
-
-
-def _recap(output):
-    counts = {}
-    for line in output.splitlines():
-        match = re.match(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', line)
-        if match:
-            counts[match.group(1)] = dict(ok=int(match.group(2)), changed=int(match.group(3)),
-                                          failed=int(match.group(5)))
-    return counts
 
 
 def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
@@ -48,14 +39,12 @@ def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
     print('(%.1f s)' % (time.time() - started))
     if proc.returncode:
         raise SystemExit('demo step failed: %s' % title)
-    return _recap(proc.stdout)
+    return recap(proc.stdout)
 
 
 def main():
     workdir = tempfile.mkdtemp(prefix='qlik-demo-')
-    collections = os.path.join(workdir, 'collections')
-    os.makedirs(os.path.join(collections, 'ansible_collections', 'qlikcloud'))
-    os.symlink(REPO, os.path.join(collections, 'ansible_collections', 'qlikcloud', 'platform'))
+    collections = link_collection(os.path.join(workdir, 'collections'))
     emulator = Emulator(EmulatorConfig(migration_seconds=3.0), workdir=workdir).start()
     print('Qlik Cloud emulator: registration %s, console %s, source tenant %s' % (
         emulator.registration_url, emulator.console_url, emulator.source_tenant_url))

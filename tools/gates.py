@@ -18,10 +18,10 @@ Gates (GATES, in this order):
                censoring, masking, the action group) and the fleet example over the qlik_tenants
                inventory (and with a wrong client secret, which must fail)
 
-    python tools/gates.py                          # everything
-    python tools/gates.py --only pytest            # one gate (repeatable)
-    python tools/gates.py --pytest-args "-k key_provider"
-    python tools/gates.py --only matrix --core 2.16 --core 2.21
+    python -m tools.gates                          # everything
+    python -m tools.gates --only pytest            # one gate (repeatable)
+    python -m tools.gates --pytest-args "-k key_provider"
+    python -m tools.gates --only matrix --core 2.16 --core 2.21
 
 pytest's counts are printed on a line of their own; the totals count gates, never tests.
 """
@@ -45,6 +45,8 @@ import uuid
 from xml.etree import ElementTree
 
 import yaml
+
+from tests.harness.collection import link_collection, recap
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -216,8 +218,7 @@ def gate_sanity(ctx):
 
 def gate_lint(ctx):
     collections = os.path.join(ctx.workdir, 'lint-collections')
-    os.makedirs(os.path.join(collections, 'ansible_collections', 'qlikcloud'), exist_ok=True)
-    os.symlink(REPO, os.path.join(collections, 'ansible_collections', 'qlikcloud', 'platform'))
+    link_collection(collections)
     rc, dummy = _run([_tool('ansible-lint'), '--profile', 'production', '--offline', '--nocolor'],
                      env=_env_with_path(ANSIBLE_COLLECTIONS_PATH=collections))
     return rc, None
@@ -385,10 +386,6 @@ def matrix_venv(python, version, core, out=None):
     return venv
 
 
-def _recap_changed(output, host):
-    return [int(n) for n in re.findall(r'^%s\s+:.*?changed=(\d+)' % re.escape(host), output, re.M)]
-
-
 def _playbook_env(bin_dir, collections, emulator, **extra):
     """The environment of a user who exported the emulator's QLIK_* variables, with nothing of ours."""
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'QLIK_', 'VIRTUAL_ENV')))
@@ -431,7 +428,7 @@ def _on_emulator(bin_dir, collections, out):
             mark = emulator.last_seq()
             started = time.time()
             proc = run(command + extra)
-            changed = _recap_changed(proc.stdout, 'acme-prod')
+            changed = [counts['changed'] for host, counts in recap(proc.stdout).items() if host == 'acme-prod']
             writes = emulator.requests(writes=True, since=mark) if 'check' in name else []
             ok = proc.returncode == 0 and changed and expected(changed[0]) and not writes
             failures += _step(out, name, ok, proc, started, 'changed=%s writes in check mode=%d ' % (
@@ -454,10 +451,11 @@ def _on_emulator(bin_dir, collections, out):
             emulator.add_tenant(name='fleet-%d' % number)
         started = time.time()
         proc = run([playbook, '-i', 'fleet.qlik_tenants.yml', 'fleet.yml'])
-        recap = re.findall(r'^(\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=0\s+failed=0', proc.stdout, re.M)
+        converged = [host for host, counts in recap(proc.stdout).items()
+                     if counts.get('failed') == 0 and counts.get('unreachable') == 0]
         hosts = sorted(t.name for t in emulator.model.tenants.values())
-        failures += _step(out, 'fleet (inventory)', proc.returncode == 0 and sorted(recap) == hosts, proc, started,
-                          'hosts=%d/%d ' % (len(recap), len(hosts)))
+        failures += _step(out, 'fleet (inventory)', proc.returncode == 0 and sorted(converged) == hosts, proc, started,
+                          'hosts=%d/%d ' % (len(converged), len(hosts)))
         started = time.time()
         proc = run([playbook, '-i', 'fleet.qlik_tenants.yml', 'fleet.yml'], QLIK_CLIENT_SECRET='wrong-fleet-secret')
         ok = proc.returncode != 0 and 'No inventory was parsed' in proc.stdout + proc.stderr

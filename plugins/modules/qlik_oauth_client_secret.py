@@ -22,7 +22,7 @@ description:
     another run's rotation that is handing it over right now - a rotation is then refused before any write;
     an older one is an interrupted run's orphan, whose value nobody has - it is deleted.
   - When two runs create a secret at the same moment, the one whose secret was made first goes on; the other
-    deletes its own new secret and fails saying so. A create whose answer is lost is never sent again: the
+    deletes its own new secret and fails saying so. A create whose answer is lost is never sent again; the
     task fails naming the hint that appeared, and a later run deletes it as an orphan.
   - RV(old) lists the secrets to delete once the new one is handed over (or, when no rotation was due, those
     older than the one in use); delete them with O(state=absent) and O(hint), as the role

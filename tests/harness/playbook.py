@@ -13,6 +13,8 @@ from types import SimpleNamespace
 
 import yaml
 
+from tests.harness.collection import recap
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -60,17 +62,7 @@ class PlaybookRun:
 
     def recap(self):
         """``{host: {'ok': n, 'changed': n, 'failed': n, ...}}`` from the PLAY RECAP."""
-        recap = {}
-        in_recap = False
-        for line in self.stdout.splitlines():
-            if line.startswith('PLAY RECAP'):
-                in_recap = True
-                continue
-            if in_recap and ':' in line:
-                host, dummy, counts = line.partition(':')
-                recap[host.strip()] = dict((k, int(v)) for k, v in
-                                           (p.split('=') for p in counts.split() if '=' in p))
-        return recap
+        return recap(self.stdout)
 
 
 class Ansible:

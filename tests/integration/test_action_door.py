@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from tests.integration.test_key_provider import ARN, ENC, providers, task
-from tests.integration.test_role import role_play
+from tests.harness.plays import ARN, ENC, providers, role_play, task
+
 
 INFO = 'qlikcloud.platform.qlik_key_provider_info'
 PROVIDER = 'qlikcloud.platform.qlik_key_provider'

@@ -7,36 +7,20 @@ import json
 import pytest
 import requests
 
-from tests.integration.test_key_provider import task
+from tests.harness.automate import AUTOS, CONNS, SPACE, automate, execute, seed
+from tests.harness.plays import task
 from tests.integration.test_secrets import make_client
-from tests.unit.plugins.modules.test_module_door import connection, logic_door, module_door, without_invocation
+from tests.harness.doors import connection, logic_door, module_door, without_invocation
 
 AUTOMATION = 'qlikcloud.platform.qlik_automation'
 AUTOMATION_INFO = 'qlikcloud.platform.qlik_automation_info'
 CONNECTION = 'qlikcloud.platform.qlik_automation_connection'
 CONNECTION_INFO = 'qlikcloud.platform.qlik_automation_connection_info'
-AUTOS = '/api/workflows/automations'
-CONNS = '/api/workflows/automation-connections'
-SPACE = 'shared-space-01'
 FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=7)
 
 
 def writes(emulator, since):
     return [(e['method'], e['path'], e['body']) for e in emulator.requests(writes=True, since=since)]
-
-
-def automate(emulator):
-    return emulator.model.automations
-
-
-def seed(emulator, name='Orders webhook', tenant=None, **extra):
-    return automate(emulator).add_automation(tenant or emulator.source_tenant, name, **extra)
-
-
-def execute(emulator, automation_id, token, tenant=None):
-    """Status of a call of the trigger endpoint, as a third party makes it."""
-    url = emulator.url(tenant or emulator.source_tenant) + '/api/v1/automations/%s/actions/execute' % automation_id
-    return requests.post(url, headers={'X-Execution-Token': token}, verify=emulator.ca_path, timeout=10).status_code
 
 
 def keep(field, path):

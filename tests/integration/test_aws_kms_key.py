@@ -22,8 +22,8 @@ import sys
 
 import pytest
 
+from tests.harness.plays import task
 from tests.harness.playbook import Ansible
-from tests.integration.test_key_provider import task
 
 MODULE = 'qlikcloud.platform.qlik_aws_kms_key'
 QLIK_ROLE = 'arn:aws:iam::338144066592:role/byok-encryption-proxy-role'

@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-import requests
 
-from tests.integration.test_key_provider import task
+from tests.harness.plays import task
+from tests.harness.vault import SECRETS, api_session, no_secret_in, vault
+
 
 MODULE = 'qlikcloud.platform.qlik_data_connection'
 INFO = 'qlikcloud.platform.qlik_data_connection_info'
 DC = '/api/v1/data-connections'
 STATEMENT = 'CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=postgres;host=db.example.com;db=orders;"'
-SECRETS = dict(s_password='pw-first-0a1b2c3d', s_second='pw-second-4e5f6a7b', s_conn_secret='cs-9c8d7e6f5a4b',
-               s_third='pw-third-1f2e3d4c')
-
-
 def writes(emulator, since):
     return [(e['method'], e['path'], e['body']) for e in emulator.requests(writes=True, since=since)]
-
-
-def vault(tmp_path, values=None):
-    """``-e @file`` with the secrets, so that they are in no playbook file: tasks name them as templates."""
-    path = tmp_path / 'vault.json'
-    path.write_text(json.dumps(values or SECRETS))
-    return ['-e', '@%s' % path]
 
 
 def held(emulator, name, tenant=None):
     found = emulator.model.data_connections.named(tenant or emulator.source_tenant, name)
     assert len(found) == 1, found
     return found[0]
-
-
-def no_secret_in(run, emulator, values=None):
-    text = run.stdout + run.stderr + json.dumps(emulator.requests())
-    leaked = [k for k, v in (values or SECRETS).items() if v in text]
-    assert not leaked, 'secrets %s in the output or the request log' % leaked
 
 
 def test_create_rerun_rotate_and_delete(emulator, ansible, tmp_path):
@@ -261,21 +243,10 @@ def test_thirty_percent_faults_converge(emulator, ansible, tmp_path):
     no_secret_in(run, emulator)
 
 
-def _session(emulator):
-    token = requests.post(emulator.source_tenant_url + '/oauth/token', timeout=10, verify=emulator.ca_path, json=dict(
-        client_id=emulator.config.client_id, client_secret=emulator.config.client_secret,
-        grant_type='client_credentials')).json()['access_token']
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = emulator.ca_path
-    session.headers['Authorization'] = 'Bearer ' + token
-    return session
-
-
 def test_emulator_follows_the_fact_sheet(emulator):
     """What the module does not exercise: paging shapes, the connectivity path, secrets on GET, OAuth codes, roles."""
     tenant, state = emulator.source_tenant, emulator.model.data_connections
-    session, url = _session(emulator), emulator.source_tenant_url
+    session, url = api_session(emulator), emulator.source_tenant_url
     for number in range(25):
         state.seed(tenant, 'c%02d' % number, space='s')
     first = session.get(url + DC, params=dict(limit=10, sort='-qName', dataName='items')).json()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_data_connections import _session, no_secret_in, vault, writes
-from tests.integration.test_key_provider import task
+from tests.harness.plays import task, writes
+from tests.harness.vault import api_session, no_secret_in, vault
+
 
 MODULE = 'qlikcloud.platform.qlik_email_transport'
 INFO = 'qlikcloud.platform.qlik_email_transport_info'
@@ -245,7 +246,7 @@ def test_thirty_percent_faults_converge(emulator, ansible, tmp_path):
 
 def test_emulator_follows_the_fact_sheet(emulator):
     """What the module does not exercise: validate, the 404 answers without a configuration, the legacy copies."""
-    session, url = _session(emulator), emulator.source_tenant_url
+    session, url = api_session(emulator), emulator.source_tenant_url
     assert session.post(url + CONFIG + '/actions/validate').json() == dict(isValid=False, errorCode='CONFIG_NOT_SET')
     assert session.post(url + VERIFY).status_code == 404 and session.delete(url + CONFIG).status_code == 404
     assert session.post(url + SEND_TEST, json=dict(recipient='a@b.c')).status_code == 404

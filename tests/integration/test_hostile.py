@@ -17,11 +17,10 @@ import threading
 
 import pytest
 
+from tests.harness.inventory import Inventory
+from tests.harness.plays import ARN, ARN2, ENC, create_vars, make_current, providers, role_play, task
 from tests.harness.secrets import (
     CLIENTS, exchange, handover, held, make_client, rotate_twice_at_once, rotation_play, secrets_file_for, stored)
-from tests.integration.test_inventory import Inventory
-from tests.integration.test_key_provider import ARN, ARN2, ENC, make_current, providers, task
-from tests.integration.test_role import create_vars, role_play
 
 ARN3 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-3c0ffee3a236c3123469387dc2ce5613'
 PROVIDER = 'qlikcloud.platform.qlik_key_provider'

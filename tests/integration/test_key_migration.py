@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_key_provider import ARN, ARN2, ENC, task, writes
+from tests.harness.plays import ARN, ARN2, ENC, task, writes
+
 
 MIGRATION = 'qlikcloud.platform.qlik_key_migration'
 INFO = 'qlikcloud.platform.qlik_key_migration_info'

@@ -4,36 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4f067e0987c7612a4560'
-ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123a236c3123469387dc2ce561'
-ENC = '/api/v1/encryption/keyproviders'
+from tests.harness.plays import ARN, ARN2, ENC, make_current, providers, task, writes
+
 MODULE = 'qlikcloud.platform.qlik_key_provider'
 INFO = 'qlikcloud.platform.qlik_key_provider_info'
-
-
-def writes(emulator, since):
-    return [(e['method'], e['path'], e['body']) for e in emulator.requests(writes=True, since=since)]
-
-
-def task(name, args, module=MODULE, **extra):
-    return dict(dict(name=name, **{module: args}), **extra)
-
-
-def providers(emulator, tenant=None):
-    tenant = tenant or emulator.source_tenant
-    return [p for p in emulator.model.snapshot()['tenants'] if p['tenant']['id'] == tenant.id][0]['key_providers']
-
-
-def make_current(emulator, fingerprint, tenant=None):
-    """Migrate (fingerprint) or reset (None) the tenant's key directly in the emulator, to its end."""
-    tenant = tenant or emulator.source_tenant
-    if fingerprint is None:
-        emulator.model.reset_to_default(tenant)
-    else:
-        emulator.model.migrate(tenant, fingerprint)
-    emulator.clock.advance(tenant.migration.duration)
-    emulator.model.advance(tenant)
-    assert tenant.current == fingerprint
 
 
 @pytest.mark.parametrize('style', [

@@ -13,9 +13,8 @@ import time
 
 import pytest
 
+from tests.harness.plays import ARN, ARN2, ENC, create_vars, role_play, task
 from tests.harness.secrets import exchange, held, make_client, rotate_as_a_pipeline, rotate_twice_at_once, stored
-from tests.integration.test_key_provider import ARN, ARN2, ENC, task
-from tests.integration.test_role import create_vars, role_play
 
 FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '502', '503', 'drop', 'drop_after'), fault_seed=7)
 ROTATION_FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=5)

@@ -7,29 +7,10 @@ import os
 import pytest
 import yaml
 
-from tests.integration.test_key_provider import ARN, ARN2, ENC
+from tests.harness.plays import ARN, ARN2, ENC, create_vars, role_play
 
-ROLE = 'qlikcloud.platform.encrypted_tenant'
+
 FACTS_TASK = "Set the role's facts"
-
-
-def role_play(emulator, hosts='localhost', **role_vars):
-    cfg = emulator.config
-    variables = dict(encrypted_tenant_client_id=cfg.client_id, encrypted_tenant_client_secret=cfg.client_secret)
-    variables.update(role_vars)
-    # no connection or interpreter settings: the role's tasks run on the controller
-    return dict(name='encrypted tenant', hosts=hosts, gather_facts=False, roles=[dict(role=ROLE, vars=variables)])
-
-
-def create_vars(emulator, name='acme-prod', key=None):
-    return dict(
-        encrypted_tenant_registration_url=emulator.registration_url,
-        encrypted_tenant_name=name,
-        encrypted_tenant_source_tenant_url=emulator.source_tenant_url,
-        encrypted_tenant_organization=dict(url=emulator.console_url, subscription_id=emulator.config.subscription_id),
-        encrypted_tenant_key=key or dict(arn=ARN, name='CMK 01', description='first key'),
-        encrypted_tenant_require_dr_compliant=True,
-    )
 
 
 def writes(emulator, since):

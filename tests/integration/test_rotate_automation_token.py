@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from tests.integration.test_automations import AUTOS, SPACE, automate, execute, seed
+from tests.harness.automate import AUTOS, SPACE, automate, execute, seed
+
 
 ROLE = 'qlikcloud.platform.rotate_automation_token'
 MARKER = ' (token rotation of %s)'

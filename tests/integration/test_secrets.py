@@ -11,10 +11,10 @@ import sys
 import pytest
 import requests
 
+from tests.harness.inventory import Inventory
+from tests.harness.plays import task
 from tests.harness.secrets import (
     CLIENTS, DAY, exchange, handover, held, hint_of, make_client, rotate_as_a_pipeline, rotation_play, stored)
-from tests.integration.test_inventory import Inventory
-from tests.integration.test_key_provider import task
 
 CLIENT = 'qlikcloud.platform.qlik_oauth_client'
 SECRET = 'qlikcloud.platform.qlik_oauth_client_secret'

@@ -9,9 +9,9 @@ import os
 import subprocess
 import sys
 
+from tests.harness.inventory import Inventory
+from tests.harness.plays import task
 from tests.harness.secrets import make_client
-from tests.integration.test_inventory import Inventory
-from tests.integration.test_key_provider import task
 
 INFO = 'qlikcloud.platform.qlik_secrets_info'
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

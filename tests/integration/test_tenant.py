@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_key_provider import task
+from tests.harness.plays import task
+
 
 TENANT = 'qlikcloud.platform.qlik_tenant'
 INFO = 'qlikcloud.platform.qlik_tenant_info'

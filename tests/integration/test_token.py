@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.test_key_provider import task
+from tests.harness.plays import task
+
 
 
 def test_token_for_each_host_is_usable_and_not_logged(emulator, ansible):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.qlikcloud.platform.plugins.module_utils import aws_kms
-from tests.unit.plugins.modules.test_module_door import logic_door, module_door
+from tests.harness.doors import logic_door, module_door
 
 NAME = 'qlik_aws_kms_key'
 

@@ -1,0 +1,57 @@
+"""The plays most integration tests write: tasks of the collection's modules, the encrypted_tenant role, and
+the key providers the emulator holds."""
+
+from __future__ import annotations
+
+KEY_PROVIDER = 'qlikcloud.platform.qlik_key_provider'
+ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4f067e0987c7612a4560'
+ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123a236c3123469387dc2ce561'
+ENC = '/api/v1/encryption/keyproviders'
+
+
+def writes(emulator, since):
+    return [(e['method'], e['path'], e['body']) for e in emulator.requests(writes=True, since=since)]
+
+
+def task(name, args, module=KEY_PROVIDER, **extra):
+    """A task of ``module`` (default: qlik_key_provider) with ``args``, and ``extra`` task keywords."""
+    return dict(dict(name=name, **{module: args}), **extra)
+
+
+def providers(emulator, tenant=None):
+    tenant = tenant or emulator.source_tenant
+    return [p for p in emulator.model.snapshot()['tenants'] if p['tenant']['id'] == tenant.id][0]['key_providers']
+
+
+def make_current(emulator, fingerprint, tenant=None):
+    """Migrate (fingerprint) or reset (None) the tenant's key directly in the emulator, to its end."""
+    tenant = tenant or emulator.source_tenant
+    if fingerprint is None:
+        emulator.model.reset_to_default(tenant)
+    else:
+        emulator.model.migrate(tenant, fingerprint)
+    emulator.clock.advance(tenant.migration.duration)
+    emulator.model.advance(tenant)
+    assert tenant.current == fingerprint
+
+
+ROLE = 'qlikcloud.platform.encrypted_tenant'
+
+
+def role_play(emulator, hosts='localhost', **role_vars):
+    cfg = emulator.config
+    variables = dict(encrypted_tenant_client_id=cfg.client_id, encrypted_tenant_client_secret=cfg.client_secret)
+    variables.update(role_vars)
+    # no connection or interpreter settings: the role's tasks run on the controller
+    return dict(name='encrypted tenant', hosts=hosts, gather_facts=False, roles=[dict(role=ROLE, vars=variables)])
+
+
+def create_vars(emulator, name='acme-prod', key=None):
+    return dict(
+        encrypted_tenant_registration_url=emulator.registration_url,
+        encrypted_tenant_name=name,
+        encrypted_tenant_source_tenant_url=emulator.source_tenant_url,
+        encrypted_tenant_organization=dict(url=emulator.console_url, subscription_id=emulator.config.subscription_id),
+        encrypted_tenant_key=key or dict(arn=ARN, name='CMK 01', description='first key'),
+        encrypted_tenant_require_dr_compliant=True,
+    )
