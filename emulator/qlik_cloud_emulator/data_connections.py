@@ -160,8 +160,8 @@ class DataConnections:
                 codes.discard(code)
                 return
         raise bad_request('The connection %r uses an OAuth-based data source: the request needs the qlik-auth-code header '
-                   'with a valid authorization code (%s).' % (connection_name, 'missing' if not code else 'invalid'),
-                   code='DATA-CONNECTIONS-AUTH-CODE', title='OAuth authorization code required')
+                          'with a valid authorization code (%s).' % (connection_name, 'missing' if not code else 'invalid'),
+                          code='DATA-CONNECTIONS-AUTH-CODE', title='OAuth authorization code required')
 
     def _conflict(self, tenant, name, space, owner, besides=None):
         for other in self._of(tenant).values():

@@ -525,7 +525,8 @@ class QlikClient:
         """Send one API call and return a Response whose status is in ``ok``.
 
         Any other status raises QlikAPIError. A 401 to a token this client exchanged (it expired mid-run)
-        leads to one fresh exchange and one retry; a handed ``access_token`` that is refused is an error. ``idempotent`` defaults to True for every method but POST.
+        leads to one fresh exchange and one retry; a handed ``access_token`` that is refused is an error.
+        ``idempotent`` defaults to True for every method but POST.
         """
         if idempotent is None:
             idempotent = method != 'POST'

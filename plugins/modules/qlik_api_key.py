@@ -183,7 +183,8 @@ def run(task):
         return ['create API key %r: the newest (%s) expires within rotate_before' % (params['description'], newest['id'])]
 
     def delete(current):
-        return any([api.delete(k['id']) for k in current['keys']])  # every key, no short-circuit
+        deleted = [api.delete(k['id']) for k in current['keys']]  # every key: no short-circuit
+        return any(deleted)
 
     current = dict(keys=matching, fresh=not due) if matching else None
     outcome = ensure(task, current, dict(fresh=True), create, rotate, delete, view=_view, state=params['state'],

@@ -203,7 +203,7 @@ def _email_transport(client, limits):
     if summary['configured']:
         rows.append(_row('email_transport', 'email-config', summary.get('email_address'),
                          '%s, %s, secret %s' % (summary.get('service_provider'), summary.get('login'),
-                                               'stored' if summary.get('secret_stored') else 'none'),
+                                                'stored' if summary.get('secret_stored') else 'none'),
                          summary.get('modified'), _age(summary.get('modified'))))
     return summary, rows
 

@@ -88,7 +88,7 @@ def write_report(figures, outcomes, hostile, defects, smaller):
         for number in sorted(defects[issue], key=lambda n: n or 99):
             cases = [c for c in hostile if c['issue'] == issue and c['defect'] == number]
             lines.append('| %d | %s | %s | %d of %d |' % (issue, number or 'smaller', defects[issue][number],
-                                                        sum(passed(c) for c in cases), len(cases)))
+                                                          sum(passed(c) for c in cases), len(cases)))
     lines += ['', '## Hostile cases', '', '| Issue | Defect | Hostile case | Test | Fixed |', '| --- | --- | --- | --- | --- |']
     for case in sorted(hostile, key=lambda c: (c['issue'], c['defect'] or 99, c['case'])):
         lines.append('| %d | %s | %s | `%s` | %s |' % (

@@ -34,4 +34,3 @@ def api_session(emulator):
     session.verify = emulator.ca_path
     session.headers['Authorization'] = 'Bearer ' + token
     return session
-

@@ -12,6 +12,8 @@ MODULE = 'qlikcloud.platform.qlik_data_connection'
 INFO = 'qlikcloud.platform.qlik_data_connection_info'
 DC = '/api/v1/data-connections'
 STATEMENT = 'CUSTOM CONNECT TO "provider=QvOdbcConnectorPackage.exe;driver=postgres;host=db.example.com;db=orders;"'
+
+
 def writes(emulator, since):
     return [(e['method'], e['path'], e['body']) for e in emulator.requests(writes=True, since=since)]
 

@@ -619,7 +619,6 @@ def test_every_numbered_defect_has_a_regression_test():
         assert {case['defect'] for case in HOSTILE if case['issue'] == issue} == set(defects), issue
 
 
-
 # ================================================================== the second hostile test (issue 20)
 def _secret_path(client_id):
     return '%s/%s/client-secrets' % (CLIENTS, client_id)

@@ -15,6 +15,8 @@ import pytest
 from tests.harness.doors import MODULES, connection, logic_door, module_door, without_invocation
 
 ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4f067e0987c7612a4560'
+
+
 @pytest.mark.parametrize('name', ['qlik_key_provider_info', 'qlik_key_migration_info'])
 def test_read_modules_answer_the_same_through_both_doors(emulator, capsys, name):
     args = connection(emulator)

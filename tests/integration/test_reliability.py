@@ -18,6 +18,8 @@ from tests.harness.secrets import exchange, held, make_client, rotate_as_a_pipel
 
 FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '502', '503', 'drop', 'drop_after'), fault_seed=7)
 ROTATION_FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=5)
+
+
 def _count(request, short, long):
     return long if request.config.getoption('--long') else short
 
@@ -304,7 +306,7 @@ def test_bad_inputs_are_rejected_naming_the_option_without_writes(emulator, ansi
 
 
 def test_secret_rotations_under_faults_never_leave_a_client_without_a_secret(request, emulator, ansible, tmp_path,
-                                                                            figures):
+                                                                             figures):
     for number in range(_count(request, 1, 20)):
         client_id, old = make_client(emulator, name='rotated-%02d' % number, age_days=120)
         workdir = tmp_path / ('rotation-%02d' % number)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from tests.harness.plays import task
 
 
-
 def test_token_for_each_host_is_usable_and_not_logged(emulator, ansible):
     cfg = emulator.config
     creds = dict(client_id=cfg.client_id, client_secret=cfg.client_secret)

@@ -111,4 +111,3 @@ def _automations(admin, model):
             tenant_of(data), data['name'], data.get('connector_id', 'smtp'), data.get('values'),
             data.get('space_id'), data.get('expected'), data.get('oauth_account'))
         return jsonify(made.render()), 201
-

@@ -12,6 +12,7 @@ from ..errors import ApiError
 from . import common
 from .common import json_body, no_content
 
+
 def register(app, model):
     """Add the Automations, Automation Connections and trigger routes to ``app``; the state is ``model.automations``."""
     state = model.automations
@@ -138,4 +139,3 @@ def register(app, model):
         tenant = model.tenant(info.tenant_id)
         return jsonify(state.execute(tenant, automation_id, request.headers.get('X-Execution-Token'),
                                      'X-Execution-Token' in request.args))
-

@@ -12,6 +12,7 @@ from ..data_connections import PREFIXES, bad_request, page_cursor, page_offset
 from . import common
 from .common import base_url, caller, flag, json_body, no_content
 
+
 def register(app, model):
     """Add the data connections routes to a tenant host's Flask ``app`` (state: ``model.data_connections``)."""
     state = model.data_connections

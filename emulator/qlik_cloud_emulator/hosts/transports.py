@@ -8,6 +8,7 @@ from flask import jsonify
 from ..transports import EMAIL_CONFIG
 from .common import caller, json_body, no_content
 
+
 def register(app, model):
     """Add the email configuration routes to a tenant host's Flask ``app`` (state: ``model.transports``)."""
     state = model.transports
