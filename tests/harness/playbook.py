@@ -18,12 +18,13 @@ from tests.harness.collection import recap
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _run_and_kill(command, env, cwd, kill_after):
-    """Start ``command`` in its own process group and SIGKILL the whole group after ``kill_after`` s."""
+def _run_and_kill(command, env, cwd, kill_after=None, kill_when=None, timeout=300):
+    """Start ``command`` in its own process group and SIGKILL the whole group after ``kill_after`` s, or as soon as
+    ``kill_when()`` is true (polled; the run is given ``timeout`` s to get there)."""
     proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    deadline = time.monotonic() + kill_after
-    while proc.poll() is None and time.monotonic() < deadline:
+    deadline = time.monotonic() + (kill_after if kill_after is not None else timeout)
+    while proc.poll() is None and time.monotonic() < deadline and not (kill_when is not None and kill_when()):
         time.sleep(0.02)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -107,13 +108,15 @@ class Ansible:
         return dict(tenant_url=url, client_id=cfg.client_id, client_secret=cfg.client_secret)
 
     def run(self, tasks=None, play=None, check=False, diff=False, extra_args=(), env=None, inventory=None,
-            timeout=300, playbook_vars=None, hosts='localhost', gather_facts=False, forks=None, kill_after=None):
+            timeout=300, playbook_vars=None, hosts='localhost', gather_facts=False, forks=None, kill_after=None,
+            kill_when=None):
         """Write one play (``tasks`` on localhost, or a full ``play`` dict) and run it.
 
         A play on ``localhost`` gets ``connection: local`` for the ansible.builtin modules some tests
         use beside the collection's; the collection's own tasks need no connection at all.
 
-        ``kill_after``: SIGKILL ansible-playbook and everything it started after that many seconds.
+        ``kill_after``: SIGKILL ansible-playbook and everything it started after that many seconds; ``kill_when``: as
+        soon as that callable returns true (a point of the run a test waits for, instead of a fixed time).
         """
         name = 'play-%03d' % next(self._count)
         if play is None:
@@ -140,11 +143,11 @@ class Ansible:
             command += ['--forks', str(forks)]
         command += list(extra_args)
         proc_env = self.env(dict(env or {}, QLIK_TEST_RESULTS=results_path))
-        if kill_after is None:
+        if kill_after is None and kill_when is None:
             proc = subprocess.run(command, env=proc_env, capture_output=True, text=True, timeout=timeout,
                                   cwd=self.workdir, check=False)
         else:
-            proc = _run_and_kill(command, proc_env, self.workdir, kill_after)
+            proc = _run_and_kill(command, proc_env, self.workdir, kill_after, kill_when, timeout)
         results = []
         if os.path.exists(results_path):
             with open(results_path) as handle:

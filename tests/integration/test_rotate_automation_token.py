@@ -162,7 +162,7 @@ def test_a_killed_rotation_is_finished_by_a_re_run_without_a_second_copy(emulato
     original = seed(emulator)
     killed = ansible.run(play=role_play(emulator, rotate_automation_token_name='Orders webhook',
                                         rotate_automation_token_handover=handover(tmp_path, wait=True)),
-                         kill_after=25)
+                         kill_when=(tmp_path / 'handed').exists)  # killed in the handover, once it stored
     assert killed.rc == -9, killed.output()
     # killed in the handover: the copy is enabled, the original untouched
     states = sorted((a.name, a.state) for a in automations(emulator))
