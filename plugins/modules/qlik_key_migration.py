@@ -72,7 +72,8 @@ options:
       - Once the target is the current key, delete every other AWS-KMS key provider of the tenant.
       - Nothing is deleted while the target is not current yet (with O(wait=false), or when the
         wait fails); a later run prunes. The default Qlik-managed provider is never deleted.
-      - In check mode the providers that would be deleted are returned in RV(pruned).
+      - In check mode the providers that would be deleted are returned in RV(pruned) and named
+        (name and ARN) in RV(msg) and, with C(--diff), in the tenant's list of key providers.
     type: bool
     default: false
 attributes:
@@ -85,7 +86,10 @@ attributes:
         is reported as a migration that would follow.
   diff_mode:
     support: full
-    details: Shows the current key provider (name, ARN, fingerprint) before and after.
+    details:
+      - Shows the current key provider (name, ARN, fingerprint) before and after.
+      - With O(prune=true), also the tenant's AWS-KMS key providers (C(name (ARN))) before and
+        after, so every deletion shows, in check mode too.
 seealso:
   - module: qlikcloud.platform.qlik_key_provider
   - module: qlikcloud.platform.qlik_key_migration_info
@@ -186,8 +190,10 @@ pruned:
       name: CMK 2025
       arnFingerPrint: 0d9a6b3c1f2e4d5a8b7c6d5e4f3a2b1c
 msg:
-  description: In check mode, what the real run would do.
-  returned: in check mode when a migration would start
+  description:
+    - In check mode, what the real run would do, every key provider that pruning would delete included.
+    - In a real run, the key providers that pruning deleted.
+  returned: in check mode when a migration would start, and when O(prune=true) deleted (or would delete) providers
   type: str
 '''
 
@@ -253,6 +259,10 @@ def progress_reporter(task, clock=time.monotonic):
 
 def _named(params):
     return next('%s %s' % (k, params[k]) for k in ('arn', 'fingerprint', 'name') if params[k])
+
+
+def _label(provider):
+    return '%s (%s)' % (provider.get('name') or 'unnamed', provider.get('arn'))
 
 
 def _prune_candidates(providers, target, done):
@@ -355,8 +365,25 @@ class Converge:
             if 'diff' in self.result:
                 self.result['diff']['after'] = dict(named)
         if self.params['prune']:
-            self.result['pruned'] = _prune_candidates(self.providers, target, done=False)
+            self.show_pruned(self.providers, _prune_candidates(self.providers, target, done=False))
         return self.result
+
+    def show_pruned(self, providers, pruned):
+        """Name every provider pruning deletes (or would delete, in check mode): in ``pruned``, in ``msg``,
+        and with ``--diff`` as the tenant's list of AWS-KMS key providers before and after."""
+        if not pruned:
+            return
+        self.result.update(changed=True, pruned=pruned)
+        names = ', '.join(_label(p) for p in pruned)
+        verb = 'would delete' if self.task.check_mode else 'deleted'
+        self.result['msg'] = '%s; %s key provider(s) %s' % (self.result['msg'], verb, names) \
+            if self.result.get('msg') else '%s key provider(s) %s' % (verb, names)
+        if 'diff' in self.result:
+            gone = {p.get('arnFingerPrint') for p in pruned}
+            aws = [p for p in providers if not encryption.is_qlik_provider(p)]
+            self.result['diff']['before']['key_providers'] = [_label(p) for p in aws]
+            self.result['diff']['after']['key_providers'] = [_label(p) for p in aws
+                                                             if p.get('arnFingerPrint') not in gone]
 
     def wait_for_another(self, target, migration):
         """A migration toward another key runs: wait for it (whatever ``wait`` says); return (target, migration)."""
@@ -394,7 +421,7 @@ class Converge:
                                                   '(%s)' % (target.get('arn'), describe(record)))
                 self.result.update(changed=False, migration=record or {})
                 if 'diff' in self.result:
-                    self.result['diff']['after'] = self.result['diff']['before']
+                    self.result['diff']['after'] = dict(self.result['diff']['before'])
                 return None
         self.result.update(started=started, changed=started)
         return record
@@ -420,11 +447,11 @@ class Converge:
         """The target is current: prune when asked, and report it as the current key."""
         self.result.update(key_provider=target, current_key_provider=target)
         if self.params['prune']:
-            pruned = _prune_candidates(self.api.list(include_default=True), target, done=True)
+            providers = self.api.list(include_default=True)
+            pruned = _prune_candidates(providers, target, done=True)
             if not self.task.check_mode:
                 pruned = [p for p in pruned if self.api.delete(p)]
-            if pruned:
-                self.result.update(changed=True, pruned=pruned)
+            self.show_pruned(providers, pruned)
         return self.result
 
 

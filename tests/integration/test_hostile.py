@@ -956,6 +956,42 @@ def test_s14_a_repeated_next_link_stops_with_an_error(emulator, ansible, tmp_pat
     assert len(seen) == 2  # the first page, then the next one, which points at itself: stopped
 
 
+# ----------------------------------------------------------------------------------------- s16
+def _deleted_in_diff(stdout):
+    """The key providers a --diff shows as removed: ``-  "name (arn)"`` lines of the role's prune step."""
+    return sorted(re.findall(r'^-\s+"?([^"\n]+ \(arn:aws:kms:[^)]+\))"?,?$', stdout, re.M))
+
+
+@hostile2(16, 'check mode --diff of the role with pruning, while it migrates to a new key',
+          'check mode --diff of the role with pruning, the tenant already on its key')
+def test_s16_check_mode_diff_names_every_provider_pruning_deletes(emulator, ansible):
+    tenant = emulator.add_tenant(name='s16')
+    fingerprints = register(ansible, ARN, ARN2, ARN3, tenant=tenant)
+    make_current(emulator, fingerprints[ARN], tenant)
+    url = emulator.url(tenant)
+    for key, expected in ((dict(arn=ARN3, name='key 2'), ['key 0 (%s)' % ARN, 'key 1 (%s)' % ARN2]),
+                          (dict(arn=ARN, name='key 0'), None)):
+        play = role_play(emulator, encrypted_tenant_url=url, encrypted_tenant_key=key,
+                         encrypted_tenant_prune_key_providers=True)
+        mark = emulator.last_seq()
+        check = ansible.run(play=play, check=True, diff=True)
+        assert check.rc == 0, check.output()
+        assert emulator.requests(writes=True, since=mark) == []
+        named = _deleted_in_diff(check.stdout)
+        if expected:
+            assert named == expected, check.output()
+        run = ansible.run(play=play, diff=True)
+        assert run.rc == 0, run.output()
+        deleted = [e['path'].rsplit('/', 1)[-1] for e in emulator.requests(writes=True, since=mark)
+                   if e['method'] == 'DELETE']
+        # the real run deletes exactly what check mode named, and its own --diff names the same
+        assert sorted(deleted) == sorted(fingerprints[label.split(' (')[1][:-1]] for label in named), run.output()
+        assert _deleted_in_diff(run.stdout) == named
+        if expected is None:  # back on key 0: only key 2, left over from the first round, goes
+            assert named == ['key 2 (%s)' % ARN3], check.output()
+    assert sorted(p['arn'] for p in providers(emulator, tenant)) == [ARN], providers(emulator, tenant)
+
+
 # ----------------------------------------------------------------------------------------- s17
 @hostile2(17, 'ca_path that does not exist', 'ca_path that is not PEM')
 def test_s17_a_bad_ca_path_names_the_option_and_the_file(emulator, ansible, tmp_path):
