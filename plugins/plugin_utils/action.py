@@ -41,7 +41,7 @@ MISSING_LIBRARY = ("qlikcloud.platform runs its modules on the Ansible controlle
 
 
 @contextlib.contextmanager
-def _environment(values):
+def environment(values):
     """``os.environ`` with ``values`` laid over it, for the environment fallbacks of the argument spec."""
     saved = dict((name, os.environ.get(name)) for name in values)
     os.environ.update(values)
@@ -74,7 +74,7 @@ class QlikAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         host = (task_vars or {}).get('inventory_hostname', '')
-        with _environment(self._task_environment()):
+        with environment(self._task_environment()):
             validation = self._validator.validate(self._task.args)
         secrets = set(validation._no_log_values)  # pylint: disable=protected-access
         params = validation.validated_parameters

@@ -38,12 +38,36 @@ def make_current(emulator, fingerprint, tenant=None):
 ROLE = 'qlikcloud.platform.encrypted_tenant'
 
 
+FLEET_TASK = 'Converge the key of every tenant of the play batch'
+REPORT_TASK = "Report the tenant's key"
+FACTS_TASK = "Show the role's facts"
+
+
 def role_play(emulator, hosts='localhost', **role_vars):
+    """A play of the encrypted_tenant role, and after it a task that shows the role's facts of each host."""
     cfg = emulator.config
     variables = dict(encrypted_tenant_client_id=cfg.client_id, encrypted_tenant_client_secret=cfg.client_secret)
     variables.update(role_vars)
     # no connection or interpreter settings: the role's tasks run on the controller
-    return dict(name='encrypted tenant', hosts=hosts, gather_facts=False, roles=[dict(role=ROLE, vars=variables)])
+    return dict(name='encrypted tenant', hosts=hosts, gather_facts=False, roles=[dict(role=ROLE, vars=variables)],
+                tasks=[dict(name=FACTS_TASK, **{'ansible.builtin.debug': dict(msg=dict(
+                    url='{{ encrypted_tenant_url }}', id='{{ encrypted_tenant_id }}',
+                    key_provider='{{ encrypted_tenant_key_provider }}'))})])
+
+
+def role_facts(run, host=None):
+    """The role's facts on ``host`` (default: the only host), as the task after the role saw them."""
+    return run.task(FACTS_TASK, host)['msg']
+
+
+def role_result(run, host='localhost'):
+    """The fleet step's result for ``host``: changed, failed, msg, facts and each step's result."""
+    return run.task(FLEET_TASK)['tenants'][host]
+
+
+def role_step(run, step, host='localhost'):
+    """One step's result (tenant, key_provider, start, wait) of the fleet step for ``host``."""
+    return role_result(run, host)['steps'][step]
 
 
 def create_vars(emulator, name='acme-prod', key=None):

@@ -105,8 +105,12 @@ def test_the_module_door_converges_too(emulator, ansible, collections_path, tmp_
     shutil.copytree(source, target, ignore=skipped)
     assert not (target / 'plugins' / 'action').exists()
     tenant = emulator.add_tenant(name='module-door')
-    play = role_play(emulator, encrypted_tenant_url=emulator.url(tenant), encrypted_tenant_key=dict(arn=ARN, name='k'))
-    play.update(connection='local', vars=dict(ansible_python_interpreter=sys.executable))
+    conn = dict(tenant_url=emulator.url(tenant), client_id=emulator.config.client_id,
+                client_secret=emulator.config.client_secret)
+    play = dict(name='module door', hosts='localhost', gather_facts=False, connection='local',
+                vars=dict(ansible_python_interpreter=sys.executable),
+                tasks=[task('register', dict(conn, arn=ARN, name='k', validate=True), module=PROVIDER),
+                       task('migrate', dict(conn, arn=ARN), module=MIGRATION)])
     env = dict(ANSIBLE_COLLECTIONS_PATH=str(copy))
     run = ansible.run(play=play, env=env)
     assert run.rc == 0, run.output()
@@ -116,4 +120,9 @@ def test_the_module_door_converges_too(emulator, ansible, collections_path, tmp_
     run = ansible.run(play=play, env=env)
     assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
     assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
-        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list')]
+        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list')] * 2
+    # the role's fleet step needs its action plugin (it reads every host's variables): without it, it says so
+    role = role_play(emulator, encrypted_tenant_url=emulator.url(tenant), encrypted_tenant_key=dict(arn=ARN, name='k'))
+    role.update(connection='local', vars=dict(ansible_python_interpreter=sys.executable))
+    run = ansible.run(play=role, env=env)
+    assert run.rc != 0 and 'runs only as the fleet step of the role' in run.stdout, run.output()

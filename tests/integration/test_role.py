@@ -7,10 +7,7 @@ import os
 import pytest
 import yaml
 
-from tests.harness.plays import ARN, ARN2, ENC, create_vars, role_play
-
-
-FACTS_TASK = "Set the role's facts"
+from tests.harness.plays import ARN, ARN2, ENC, REPORT_TASK, create_vars, role_facts, role_play, role_result, role_step
 
 
 def writes(emulator, since):
@@ -40,11 +37,11 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     tenant = state_of(emulator, 'acme-prod')
     fingerprint = [p for p in tenant.providers.values() if p.arn == ARN][0].fingerprint
     assert tenant.current == fingerprint
-    facts = run.task(FACTS_TASK)['ansible_facts']
-    assert facts['encrypted_tenant_url'] == emulator.url(tenant)
-    assert facts['encrypted_tenant_id'] == tenant.id
-    assert facts['encrypted_tenant_key_provider']['arn'] == ARN
-    assert facts['encrypted_tenant_key_provider']['current'] is True
+    facts = role_facts(run)
+    assert facts['url'] == emulator.url(tenant)
+    assert facts['id'] == tenant.id
+    assert facts['key_provider']['arn'] == ARN
+    assert facts['key_provider']['current'] is True
     assert emulator.migrations_started(tenant) == 1
 
     # rerun: ok, zero writes
@@ -62,8 +59,8 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
     assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
         ('POST', '/oauth/token'), ('GET', '/api/v1/encryption/keyproviders/actions/list')]
-    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_url'] == emulator.url(tenant)
-    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_id'] == tenant.id
+    assert role_facts(run)['url'] == emulator.url(tenant)
+    assert role_facts(run)['id'] == tenant.id
 
     # check mode rotation: nothing written
     rotate = {**url_vars, 'encrypted_tenant_key': dict(arn=ARN2, name='CMK 02'),
@@ -79,22 +76,22 @@ def test_create_encrypt_rerun_check_rotate_prune_and_back_to_qlik(emulator, ansi
     assert [p.arn for p in tenant.providers.values()] == [ARN2]
     assert tenant.providers[tenant.current].arn == ARN2
     assert emulator.migrations_started(tenant) == 2
-    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['arn'] == ARN2
+    assert role_facts(run)['key_provider']['arn'] == ARN2
 
     # back to the Qlik-managed key, pruning every AWS-KMS provider; then a rerun writes nothing
     back = {**url_vars, 'encrypted_tenant_key': 'qlik', 'encrypted_tenant_prune_key_providers': True}
     run = ansible.run(play=role_play(emulator, **back))
     assert run.rc == 0, run.output()
     assert tenant.current is None and list(tenant.providers) == []
-    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['keyprovider'] == 'Qlik'
+    assert role_facts(run)['key_provider']['keyprovider'] == 'Qlik'
     mark = emulator.last_seq()
     run = ansible.run(play=role_play(emulator, **back))
     assert run.rc == 0 and run.recap()['localhost']['changed'] == 0, run.output()
     assert writes(emulator, mark) == []
 
 
-def test_first_converge_of_an_existing_tenant_runs_three_modules(emulator, ansible):
-    """Ensuring the provider is the read: provider, start, wait; one exchange each, no other list."""
+def test_first_converge_of_an_existing_tenant_runs_three_steps_on_one_token(emulator, ansible):
+    """Ensuring the provider is the read: provider, start, wait; one token exchange, no other list."""
     tenant = emulator.add_tenant(name='eta')
     host = emulator.url(tenant).split('://', 1)[1]
     mark = emulator.last_seq()
@@ -109,15 +106,17 @@ def test_first_converge_of_an_existing_tenant_runs_three_modules(emulator, ansib
         ('POST', '%s/%s/actions/test' % (ENC, fingerprint))]
     assert writes(emulator, mark) == [(host, 'POST', ENC), (host, 'POST', '%s/%s/actions/test' % (ENC, fingerprint)),
                                       (host, 'POST', '%s/%s/actions/migrate' % (ENC, fingerprint))]
-    assert sum(1 for e in entries if e['path'] == '/oauth/token') == 3  # one per module run
-    for name in ('Register and validate the key provider', 'Start the migration to the key'):
-        assert run.status(name) == 'ok' and run.task(name)['changed'] is True, name
-    assert run.status('Wait for the migration and prune old key providers') == 'ok'  # joined the started one
-    facts = run.task(FACTS_TASK)['ansible_facts']
-    assert facts['encrypted_tenant_url'] == emulator.url(tenant)
-    assert facts['encrypted_tenant_id'] == tenant.id
-    assert facts['encrypted_tenant_key_provider']['arnFingerPrint'] == fingerprint
-    assert facts['encrypted_tenant_key_provider']['current'] is True
+    # the steps of one tenant share one client: one token exchange for the whole converge
+    assert sum(1 for e in entries if e['path'] == '/oauth/token') == 1
+    for name in ('key_provider', 'start'):
+        assert role_step(run, name)['changed'] is True, name
+    assert role_step(run, 'wait')['started'] is False  # joined the started one
+    assert run.status(REPORT_TASK) == 'ok' and run.task(REPORT_TASK)['changed'] is True
+    facts = role_facts(run)
+    assert facts['url'] == emulator.url(tenant)
+    assert facts['id'] == tenant.id
+    assert facts['key_provider']['arnFingerPrint'] == fingerprint
+    assert facts['key_provider']['current'] is True
 
     # without waiting, the fact is the key still current while the migration runs
     tenant2 = emulator.add_tenant(name='theta')
@@ -125,7 +124,7 @@ def test_first_converge_of_an_existing_tenant_runs_three_modules(emulator, ansib
                                      encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
     assert run.rc == 0, run.output()
     assert emulator.migrations_started(tenant2) == 1
-    assert run.task(FACTS_TASK)['ansible_facts']['encrypted_tenant_key_provider']['keyprovider'] == 'Qlik'
+    assert role_facts(run)['key_provider']['keyprovider'] == 'Qlik'
 
 
 @pytest.mark.parametrize('compliance_style', ['object', 'array'])
@@ -137,7 +136,8 @@ def test_non_compliant_key_is_stopped_by_the_gate(emulator, ansible, compliance_
                                      encrypted_tenant_key=dict(arn=ARN, name='CMK 01'),
                                      encrypted_tenant_require_dr_compliant=True))
     assert run.rc != 0
-    message = run.task('Check that the key is DR-compliant')['msg']
+    message = run.task(REPORT_TASK)['msg']
+    assert run.status(REPORT_TASK) == 'failed' and role_result(run)['failed'] is True
     assert message.startswith('Key %s is not DR-compliant, not migrating:' % ARN)
     assert 'does not allow the required action [eu-west-3] [GenerateDataKey]' in message
     assert tenant.current is None
@@ -148,8 +148,7 @@ def test_bad_role_input_is_refused_before_any_call(emulator, ansible):
     run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.source_tenant_url,
                                      encrypted_tenant_key=dict(name='no arn')))
     assert run.rc != 0
-    assert "encrypted_tenant_key must be {arn, name, description} or 'qlik'" in run.task(
-        "Check the role's input")['msg']
+    assert "encrypted_tenant_key must be {arn, name, description} or 'qlik'" in run.task(REPORT_TASK)['msg']
     assert emulator.requests() == []
 
 
@@ -181,7 +180,7 @@ def test_a_deactivated_tenant_by_url_is_named_plainly(emulator, ansible):
     run = ansible.run(play=role_play(emulator, encrypted_tenant_url=emulator.url(tenant),
                                      encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
     assert run.rc != 0
-    message = run.task('Register and validate the key provider')['msg']
+    message = run.task(REPORT_TASK)['msg']
     assert message.startswith('the tenant at %s is deactivated; qlik_tenant with state=present reactivates it'
                               % tenant.hostnames[0]), message
     assert 'dormant (%s) is deactivated' % tenant.id in message and '(trace id ' in message

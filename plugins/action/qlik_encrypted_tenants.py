@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: qlikcloud.platform contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs qlikcloud.platform.qlik_encrypted_tenants, the fleet step of the encrypted_tenant role.
+
+The fleet step runs once per play batch (``run_once``) and converges every host's tenant in threads
+(the logic: plugins/modules/qlik_encrypted_tenants.py). What is Ansible's lives here: each host's inputs are
+the role's variables as a per-host task would see them (``VariableManager.get_vars`` for that host and this
+task: host and group vars, the inventory's compose, role defaults, vars and params, play vars, extra vars),
+templated for that host and checked against the role's own argument spec (meta/argument_specs.yml), so one
+host's bad input fails that host alone. The report step (``report``) hands each host its part of the result,
+so that PLAY RECAP, ``--diff``, warnings and failures show under the right host.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.template import Templar
+from ansible.utils.display import Display
+
+from ansible_collections.qlikcloud.platform.plugins.modules import qlik_encrypted_tenants as module
+from ansible_collections.qlikcloud.platform.plugins.plugin_utils.action import QlikAction, environment
+
+display = Display()
+PREFIX = 'encrypted_tenant_'
+_ROLE_SPECS = {}
+
+
+def _role_options(role_path):
+    """The options of the role's ``main`` entry point, from its meta/argument_specs.yml (read once per process)."""
+    if role_path not in _ROLE_SPECS:
+        with open(os.path.join(role_path, 'meta', 'argument_specs.yml')) as handle:
+            options = yaml.safe_load(handle)['argument_specs']['main']['options']
+        _ROLE_SPECS[role_path] = (options, ArgumentSpecValidator(options))
+    return _ROLE_SPECS[role_path]
+
+
+def _secrets(values):
+    found = [values.get(PREFIX + 'client_secret'), values.get(PREFIX + 'license_key')]
+    organization = values.get(PREFIX + 'organization')
+    if isinstance(organization, dict):
+        found.append(organization.get('client_secret'))
+    return [s for s in found if s and isinstance(s, str)]
+
+
+class ActionModule(QlikAction):
+    module = module
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(QlikAction, self).run(tmp, task_vars)  # pylint: disable=bad-super-call
+        validation = self._validator.validate(self._task.args)
+        if validation.error_messages:
+            result.update(failed=True, changed=False, msg=validation.errors.msg)
+            return result
+        params = validation.validated_parameters
+        if params['report'] is not None:
+            return self._report(result, params['report'], task_vars['inventory_hostname'])
+        role = getattr(self._task, '_role', None)
+        if role is None:
+            result.update(failed=True, changed=False, msg=module.run.__doc__ or 'qlik_encrypted_tenants runs only in '
+                          'the role qlikcloud.platform.encrypted_tenant')
+            return result
+        if params['threads'] < 1:
+            result.update(failed=True, changed=False, msg='threads must be 1 or more, got %r' % params['threads'])
+            return result
+        hosts = params['hosts'] or list(task_vars.get('ansible_play_batch') or [task_vars['inventory_hostname']])
+        settings, secrets = self._settings(role, hosts, task_vars)
+        with environment(self._task_environment()):
+            tenants = module.converge(settings, check_mode=self._task.check_mode, diff=self._task.diff,
+                                      threads=params['threads'], secrets=secrets,
+                                      progress=lambda host, text: display.display('%s: %s' % (host, text)))
+        failed = sum(1 for r in tenants.values() if r['failed'])
+        changed = sum(1 for r in tenants.values() if r['changed'] and not r['failed'])
+        result.update(changed=False, tenants=tenants,
+                      summary=dict(changed=changed, failed=failed, ok=len(tenants) - changed - failed))
+        return result
+
+    def _settings(self, role, hosts, task_vars):
+        """Each host's settings (the role's options as that host sees them, prefix dropped), or the message of
+        why they are not valid; and each host's secrets."""
+        options, validator = _role_options(role._role_path)  # pylint: disable=protected-access
+        manager = self._task.get_variable_manager() if hasattr(self._task, 'get_variable_manager') \
+            else self._task._variable_manager  # pylint: disable=protected-access
+        inventory = manager._inventory  # pylint: disable=protected-access
+        play = self._task.get_play()
+        settings, secrets = {}, {}
+        for name in hosts:
+            host = inventory.get_host(name)
+            variables = task_vars if name == task_vars.get('inventory_hostname') else manager.get_vars(
+                play=play, host=host, task=self._task, _hosts=task_vars.get('ansible_play_hosts'),
+                _hosts_all=task_vars.get('ansible_play_hosts_all'))
+            templar = Templar(loader=self._loader, variables=variables)
+            values = {}
+            try:
+                for option in options:
+                    if option in variables:
+                        values[option] = templar.template(variables[option])
+            except Exception as exc:  # pylint: disable=broad-except
+                settings[name] = '%s: %s' % (option, exc)
+                continue
+            secrets[name] = _secrets(values)
+            validation = validator.validate(values)
+            if validation.error_messages:
+                settings[name] = 'the role encrypted_tenant: %s' % '; '.join(validation.error_messages)
+                continue
+            settings[name] = dict((k[len(PREFIX):], v) for k, v in validation.validated_parameters.items())
+        return settings, secrets
+
+    @staticmethod
+    def _report(result, report, host):
+        mine = (report.get('tenants') or {}).get(host)
+        if mine is None:
+            result.update(failed=True, changed=False, msg='the fleet step converged no tenant for host %s' % host)
+            return result
+        result.update((k, v) for k, v in mine.items() if k not in ('facts',) and (k != 'diff' or v))
+        return result
