@@ -32,8 +32,9 @@ demo: $(STAMP)
 reliability: $(STAMP)
 	$(VENV)/bin/python -m pytest -p no:cacheprovider tests/integration/test_reliability.py tests/integration/test_hostile.py --long -v
 
-# benchmarks (about half an hour on an otherwise idle 2-CPU machine): rewrites bench/RESULTS.md
+# benchmarks (about half an hour on an otherwise idle 2-CPU machine): rewrites bench/RESULTS.md and bench/fleet.svg
 bench: $(STAMP)
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -r bench/requirements.txt
 	$(VENV)/bin/python bench/run.py
 
 # the Qlik Cloud emulator (emulator/, installed into .venv by requirements-dev.txt), e.g.

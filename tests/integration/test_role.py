@@ -181,7 +181,7 @@ def test_a_deactivated_tenant_by_url_is_named_plainly(emulator, ansible):
                                      encrypted_tenant_key=dict(arn=ARN, name='CMK 01')))
     assert run.rc != 0
     message = run.task(REPORT_TASK)['msg']
-    assert message.startswith('the tenant at %s is deactivated; qlik_tenant with state=present reactivates it'
-                              % tenant.hostnames[0]), message
+    assert message.startswith('registering key provider %s: the tenant at %s is deactivated; qlik_tenant with '
+                              'state=present reactivates it' % (ARN, tenant.hostnames[0])), message
     assert 'dormant (%s) is deactivated' % tenant.id in message and '(trace id ' in message
     assert tenant.status == 'disabled'
