@@ -518,8 +518,8 @@ def write_results(path, args, counts, noop, first, mixed, latency, cost, role_ta
     lines += ['## Targets', '',
               '| Target | Result |', '| --- | --- |',
               '| No-op, %d tenants: <= 0.05 CPU-s per tenant | %s |' % (mid, target(per(f_mid[1], mid), 0.05, ' s', '%.3f')),
-              '| No-op, %d tenants: <= 0.08 CPU-s per tenant | %s |' % (small, target(per(f_small[1], small), 0.08, ' s',
-                                                                                        '%.3f')),
+              '| No-op, %d tenants: <= 0.08 CPU-s per tenant | %s |' % (
+                  small, target(per(f_small[1], small), 0.08, ' s', '%.3f')),
               '| No-op, %d tenants: <= 10 s | %s |' % (mid, target(f_mid[0], 10.0, ' s', '%.1f')),
               '| No-op, %d tenants: <= 60 s | %s |' % (big, target(f_big[0], 60.0, ' s', '%.1f')),
               '| No-op, %d tenants: fleet / uri baseline <= 0.15 (wall) | %s |' % (

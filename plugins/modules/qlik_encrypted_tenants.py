@@ -10,8 +10,8 @@ module: qlik_encrypted_tenants
 short_description: The fleet step of the encrypted_tenant role - converge the key of every tenant of the play batch at once
 version_added: 0.1.0
 description:
-  - The step that the role M(qlikcloud.platform.encrypted_tenant) runs, once per play batch
-    (C(run_once)): for every host of the batch it reads the role's variables as that host sees them
+  - The step that the role C(qlikcloud.platform.encrypted_tenant) runs, once per play batch
+    (C(run_once)). For every host of the batch it reads the role's variables as that host sees them
     (host and group vars, the inventory plugin's C(compose), role params and play vars, templated for
     the host), checks them against the role's argument spec, and converges that tenant - find or
     create the tenant, register and validate the key provider, the DR-compliance gate, start the
@@ -20,7 +20,7 @@ description:
     M(qlikcloud.platform.qlik_key_provider) and M(qlikcloud.platform.qlik_key_migration).
   - Every migration of the batch is started before any is waited for.
   - One tenant failing never fails the step; its host fails in the role's report step, alone.
-  - With O(report), the per-host report step - returns this host's part of the fleet step's result
+  - With O(report), the per-host report step returns this host's part of the fleet step's result
     (C(changed), C(failed), C(msg), C(diff)), so that PLAY RECAP and C(--diff) show each tenant under
     its own host. The role runs it only on hosts whose tenant changed or failed.
   - Use the role; this module exists for it (it runs only inside the role, as its action plugin).

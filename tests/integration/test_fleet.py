@@ -125,10 +125,9 @@ def test_serial_batches_and_bad_input_fail_their_own_host(emulator, ansible, tmp
                      s3=dict(encrypted_tenant_wait_timeout='soon'))  # not an int: the role's argument spec refuses it
     # Ansible's own validation task of the role catches it (roles:), and so does the fleet step itself
     # (import_role with rolespec_validate: false, the cheaper way for a large fleet)
+    role = dict(name='qlikcloud.platform.encrypted_tenant', rolespec_validate=False)
     imported = dict(fleet_play(emulator), serial=2, roles=[], tasks=[
-        {'name': 'Converge', 'ansible.builtin.import_role': dict(name='qlikcloud.platform.encrypted_tenant',
-                                                                  rolespec_validate=False),
-         'vars': fleet_play(emulator)['roles'][0]['vars']}])
+        {'name': 'Converge', 'ansible.builtin.import_role': role, 'vars': fleet_play(emulator)['roles'][0]['vars']}])
     for play in (dict(fleet_play(emulator), serial=2), imported):
         for tenant in tenants.values():
             emulator.model.reset_to_default(tenant)
