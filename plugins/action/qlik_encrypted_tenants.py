@@ -8,7 +8,7 @@ The fleet step runs once per play batch (``run_once``) and converges every host'
 the role's variables as a per-host task would see them (``VariableManager.get_vars`` for that host and this
 task: host and group vars, the inventory's compose, role defaults, vars and params, play vars, extra vars),
 templated for that host and checked against the role's own argument spec (meta/argument_specs.yml), so one
-host's bad input fails that host alone. The report step (``report``) hands each host its part of the result,
+host's bad input fails that host alone. The report step (``report``: the host's entry of that result) shows each host its own part,
 so that PLAY RECAP, ``--diff``, warnings and failures show under the right host.
 """
 
@@ -110,9 +110,8 @@ class ActionModule(QlikAction):
         return settings, secrets
 
     @staticmethod
-    def _report(result, report, host):
-        mine = (report.get('tenants') or {}).get(host)
-        if mine is None:
+    def _report(result, mine, host):
+        if not mine or mine.get('missing'):
             result.update(failed=True, changed=False, msg='the fleet step converged no tenant for host %s' % host)
             return result
         result.update((k, v) for k, v in mine.items() if k not in ('facts',) and (k != 'diff' or v))

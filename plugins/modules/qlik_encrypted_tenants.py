@@ -20,8 +20,8 @@ description:
     M(qlikcloud.platform.qlik_key_provider) and M(qlikcloud.platform.qlik_key_migration).
   - Every migration of the batch is started before any is waited for.
   - One tenant failing never fails the step; its host fails in the role's report step, alone.
-  - With O(report), the per-host report step returns this host's part of the fleet step's result
-    (C(changed), C(failed), C(msg), C(diff)), so that PLAY RECAP and C(--diff) show each tenant under
+  - With O(report) (this host's entry of the fleet step's RV(tenants)), the per-host report step returns
+    it as this host's result (C(changed), C(failed), C(msg), C(diff)), so that PLAY RECAP and C(--diff) show each tenant under
     its own host. The role runs it only on hosts whose tenant changed or failed.
   - Use the role; this module exists for it (it runs only inside the role, as its action plugin).
 author:
@@ -40,7 +40,10 @@ options:
     type: list
     elements: str
   report:
-    description: The registered result of the fleet step; report this host's part of it.
+    description:
+      - This host's entry of RV(tenants) of the fleet step's registered result; report it as this host's result.
+      - Only this host's entry, not the whole result - templating a fleet's result for every host would cost
+        the controller time in the square of the number of hosts.
     type: dict
 attributes:
   check_mode:

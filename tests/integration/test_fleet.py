@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from tests.harness.plays import ARN, ARN2, FLEET_TASK, REPORT_TASK, role_facts, role_play, role_result
+from tests.harness.plays import ARN, ARN2, FACTS_TASK, FLEET_TASK, REPORT_TASK, role_facts, role_play, role_result
 
 BROKEN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-0bad0bad0bad4bad0bad0bad0bad0bad'
 PER_HOST_KEY = dict(arn='{{ kms_key_arn }}', name='{{ kms_key_name }}')
@@ -66,7 +66,7 @@ def test_per_host_inputs_recap_diff_facts_and_one_broken_tenant(emulator, ansibl
     assert {h for h, c in recap.items() if c['failed']} == {'f5'}, run.output()
     assert run.status(REPORT_TASK, 'f5') == 'failed'
     assert BROKEN in run.task(REPORT_TASK, 'f5')['msg'], run.task(REPORT_TASK, 'f5')['msg']
-    assert run.status(REPORT_TASK, 'f3') is None  # unchanged hosts never reach the report step (core >= 2.18)
+    assert run.status(REPORT_TASK, 'f3') == 'ok' and run.task(REPORT_TASK, 'f3')['changed'] is False
     for host in ('f0', 'f1'):
         assert emulator.migrations_started(tenants[host]) == started[host] + 1
         assert [p.arn for p in tenants[host].providers.values()] == [ARN2]  # pruned
@@ -145,3 +145,16 @@ def test_serial_batches_and_bad_input_fail_their_own_host(emulator, ansible, tmp
         assert fleets == ([['s0', 's1'], ['s2'], ['s4']] if play is not imported else
                           [['s0', 's1'], ['s2', 's3'], ['s4']]), fleets
     assert run.status(REPORT_TASK, 's3') == 'failed'
+
+
+def test_max_fail_percentage_counts_the_tenants_that_failed(emulator, ansible, tmp_path):
+    emulator.config.key_behaviours[BROKEN] = 'forbidden'
+    tenants = make(emulator, 4, prefix='p')
+    path = inventory(tmp_path, emulator, tenants, [ARN, ARN, ARN, BROKEN])
+    for limit, stopped in ((50, False), (10, True)):  # one failed of four: 25 %
+        run = ansible.run(play=dict(fleet_play(emulator), max_fail_percentage=limit), inventory=path)
+        assert run.rc != 0
+        assert {h for h, c in run.recap().items() if c['failed']} == {'p3'}, run.output()
+        # the task after the role runs on the others, unless the failed share exceeded the limit
+        expected = [] if stopped else ['p0', 'p1', 'p2']
+        assert sorted(r['host'] for r in run.results if r['task'] == FACTS_TASK) == expected, run.output()

@@ -18,7 +18,8 @@ import threading
 import pytest
 
 from tests.harness.inventory import Inventory
-from tests.harness.plays import ARN, ARN2, ENC, create_vars, make_current, providers, role_play, task
+from tests.harness.plays import (ARN, ARN2, ENC, REPORT_TASK, create_vars, make_current, providers, role_play, role_step,
+                                 task)
 from tests.harness.secrets import (
     CLIENTS, exchange, handover, held, make_client, rotate_twice_at_once, rotation_play, secrets_file_for, stored)
 
@@ -497,14 +498,15 @@ def test_d16_check_mode_shows_every_write_of_the_real_run(emulator, ansible):
     run = ansible.run(play=play, check=True, diff=True)
     assert run.rc == 0, run.output()
     assert emulator.requests(writes=True, since=mark) == []
-    planned = [r['result'] for r in run.results if r['status'] == 'ok' and r['result'].get('changed')]
-    pruned = [p['arn'] for r in planned for p in r.get('pruned', [])]
+    assert run.task(REPORT_TASK)['changed'] is True
+    pruned = [p['arn'] for p in role_step(run, 'wait').get('pruned', [])]
     assert sorted(pruned) == sorted([ARN, ARN2]), run.output()
-    assert any(r.get('key_provider', {}).get('arn') == ARN3 and 'migration' in r for r in planned), run.output()
+    start = role_step(run, 'start')
+    assert start['key_provider']['arn'] == ARN3 and 'migration' in start and start['changed'], run.output()
 
     run = ansible.run(play=role_play(emulator, **create_vars(emulator, name='d16-new')), check=True, diff=True)
     assert run.rc == 0, run.output()
-    plan = ' '.join(r['result'].get('msg', '') for r in run.results if r['result'].get('changed'))
+    plan = run.task(REPORT_TASK)['msg']
     assert 'register key provider' in plan and ARN in plan and 'migrate' in plan, run.output()
 
 
