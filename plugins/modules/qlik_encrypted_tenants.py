@@ -297,6 +297,33 @@ class Tenant:
             ', validate it and migrate the tenant to it' if self.s.get('migrate', True) else '')
 
     # ------------------------------------------------------------ result
+    def summary(self):
+        """What was done (or, in check mode, would be done), in one line."""
+        steps = self.steps
+        done = []
+        if steps.get('tenant', {}).get('changed'):
+            done.append('updated the tenant')
+        if steps.get('key_provider', {}).get('changed'):
+            provider = steps['key_provider'].get('key_provider') or {}
+            done.append('registered key provider %s (%s)' % (provider.get('name'), provider.get('arn')))
+        migrated = [steps[n] for n in ('start', 'wait') if steps.get(n, {}).get('changed')
+                    and (steps[n].get('started') or self.check_mode)]
+        if migrated:
+            target = 'the Qlik-managed key' if self.qlik else self.s['key']['arn'].strip()
+            done.append('migrated the tenant to %s' % target if self.s.get('wait', True) or self.check_mode
+                        else 'started the migration to %s' % target)
+        pruned = steps.get('wait', {}).get('pruned') or []
+        if pruned:
+            done.append('deleted key provider(s) %s' % ', '.join('%s (%s)' % (p.get('name'), p.get('arn'))
+                                                                for p in pruned))
+        provider = self.facts()['encrypted_tenant_key_provider']
+        now = '%s (%s)' % (provider.get('name') or provider.get('keyprovider'), provider.get('arn') or 'Qlik-managed')
+        if not done:
+            return 'on key %s: nothing to do' % now
+        if self.check_mode:
+            return 'would have ' + '; '.join(done) + ' (check mode)'
+        return '; '.join(done) + '; now on key %s' % now
+
     def facts(self):
         last = next((self.steps[n] for n in ('wait', 'start', 'key_provider') if n in self.steps
                      and 'current_key_provider' in self.steps[n]), {})
@@ -307,9 +334,7 @@ class Tenant:
 
     def result(self):
         if not self.msg and not self.failed:
-            provider = self.facts()['encrypted_tenant_key_provider']
-            self.msg = '%s key %s' % ('would be on' if self.check_mode and self.changed else 'on',
-                                      provider.get('name') or provider.get('arn') or 'unknown')
+            self.msg = self.summary()
         result = dict(changed=self.changed, failed=self.failed, msg=self.msg, facts=self.facts(), steps=self.steps)
         if self.warnings:
             result['warnings'] = self.warnings

@@ -158,3 +158,17 @@ def test_max_fail_percentage_counts_the_tenants_that_failed(emulator, ansible, t
         # the task after the role runs on the others, unless the failed share exceeded the limit
         expected = [] if stopped else ['p0', 'p1', 'p2']
         assert sorted(r['host'] for r in run.results if r['task'] == FACTS_TASK) == expected, run.output()
+
+
+def test_the_report_says_what_was_done(emulator, ansible, tmp_path):
+    tenants = make(emulator, 1, prefix='r')
+    path = inventory(tmp_path, emulator, tenants, [ARN])
+    plan = ansible.run(play=fleet_play(emulator), inventory=path, check=True)
+    assert plan.task(REPORT_TASK, 'r0')['msg'] == (
+        'would have registered key provider key %s (%s); migrated the tenant to %s (check mode)' % (ARN[-4:], ARN, ARN))
+    run = ansible.run(play=fleet_play(emulator), inventory=path)
+    assert run.task(REPORT_TASK, 'r0')['msg'] == (
+        'registered key provider key %s (%s); migrated the tenant to %s; now on key key %s (%s)' % (
+            ARN[-4:], ARN, ARN, ARN[-4:], ARN)), run.output()
+    again = ansible.run(play=fleet_play(emulator), inventory=path)
+    assert again.task(REPORT_TASK, 'r0')['msg'] == 'on key key %s (%s): nothing to do' % (ARN[-4:], ARN)
