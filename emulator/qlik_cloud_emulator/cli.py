@@ -28,6 +28,16 @@ def _key_behaviour(text):
     return arn, behaviour
 
 
+def _keys_file(path):
+    """``ARN=BEHAVIOUR`` lines (``#`` comments and blank lines skipped) -> [(ARN, BEHAVIOUR)]."""
+    try:
+        with open(path) as handle:
+            lines = [line.strip() for line in handle]
+    except OSError as exc:
+        raise argparse.ArgumentTypeError('cannot read %s: %s' % (path, exc))
+    return [_key_behaviour(line) for line in lines if line and not line.startswith('#')]
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog='qlik-cloud-emulator', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,7 +71,17 @@ def parse_args(argv=None):
     parser.add_argument('--latency', type=float, default=0.0, help='seconds added to every answer')
     parser.add_argument('--seed', type=int, default=None, help='random seed for fault injection')
     parser.add_argument('--key', action='append', type=_key_behaviour, default=[], metavar='ARN=BEHAVIOUR',
-                        help='make a key behave: %s' % ', '.join(KEY_BEHAVIOURS))
+                        help='declare a key (repeatable; ARN may be an fnmatch pattern such as '
+                             'arn:aws:kms:eu-west-1:111122223333:key/*) and how it behaves: %s. A key neither '
+                             'declared nor found with --kms-endpoint is refused (403), as Qlik refuses a key it '
+                             'cannot reach' % ', '.join(KEY_BEHAVIOURS))
+    parser.add_argument('--keys-file', action='append', type=_keys_file, default=[], metavar='FILE',
+                        help='declare keys from a file of ARN=BEHAVIOUR lines (# comments)')
+    parser.add_argument('--kms-endpoint', metavar='URL',
+                        help='validate keys that are not declared in this AWS-compatible KMS API (e.g. a moto '
+                             'server), as Qlik does: enabled, symmetric, in the tenant\'s region, multi-Region '
+                             "with a replica in the DR region, key policies granting Qlik's principal (needs "
+                             "boto3: pip install 'qlik-cloud-emulator[kms]'; AWS_ACCESS_KEY_ID/... if set)")
     parser.add_argument('--env-file', help='also write the export lines to this file (mode 0600: it holds '
                                            'QLIK_CLIENT_SECRET), for `source FILE`')
     parser.add_argument('--verbose', action='store_true', help='log every request to stderr')
@@ -81,7 +101,8 @@ def main(argv=None):
         fault_kinds=tuple(k for k in args.fault_kinds.split(',') if k), fault_latency=args.latency,
         fault_methods=tuple(m for m in args.fault_methods.upper().split(',') if m),
         fault_paths=tuple(p for p in args.fault_paths.split(',') if p), fault_limit=args.fault_limit,
-        fault_seed=args.seed, key_behaviours=dict(args.key), seed_tenants=args.tenants)
+        fault_seed=args.seed, seed_tenants=args.tenants, kms_endpoint=args.kms_endpoint,
+        key_behaviours=dict([pair for listed in args.keys_file for pair in listed] + args.key))
     try:
         config.validate()
     except ValueError as exc:

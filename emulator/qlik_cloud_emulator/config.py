@@ -63,7 +63,12 @@ class EmulatorConfig:
     fault_limit: int = 0
     # let this many matching calls through untouched before injecting faults (to hit, say, the second read)
     fault_after: int = 0
+    # the keys the emulator knows (ARN, or an fnmatch pattern such as arn:aws:kms:eu-west-1:111122223333:key/*,
+    # -> one of KEY_BEHAVIOURS); any other key is refused as Qlik refuses a key it cannot reach (403), unless
+    # kms_endpoint names a KMS API (AWS-compatible, e.g. a moto server) to look it up in (kms.py)
     key_behaviours: dict = dataclasses.field(default_factory=dict)
+    kms_endpoint: str | None = None
+    kms_timeout: float = 10.0  # seconds to connect to / read from the KMS (then: 408, as Qlik answers)
     seed_tenants: int = 1
     # Organization API paging: the largest page the console returns whatever ``limit`` asks, and the
     # cursor in links.next: 'id' (a tenant id) or 'opaque' (base64 with padding, so that it needs URL encoding)
@@ -99,6 +104,7 @@ class EmulatorConfig:
             (self.org_cursor in ('id', 'opaque'), 'org_cursor'),
             (all(v in KEY_BEHAVIOURS for v in self.key_behaviours.values()), 'key_behaviours'),
             (self.migration_seconds >= 0, 'migration_seconds'),
+            (self.kms_endpoint is None or self.kms_endpoint.startswith(('http://', 'https://')), 'kms_endpoint'),
         ]
         for ok, name in checks:
             if not ok:
