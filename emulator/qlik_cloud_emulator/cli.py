@@ -18,6 +18,7 @@ import sys
 import threading
 
 from .config import FAULT_KINDS, KEY_BEHAVIOURS, EmulatorConfig
+from .roles import parse_client
 from .server import Emulator
 
 
@@ -38,6 +39,13 @@ def _keys_file(path):
     return [_key_behaviour(line) for line in lines if line and not line.startswith('#')]
 
 
+def _client(text):
+    try:
+        return parse_client(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog='qlik-cloud-emulator', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,6 +57,10 @@ def parse_args(argv=None):
     parser.add_argument('--client-id', default=EmulatorConfig.client_id,
                         help='the region OAuth client id (default %(default)s)')
     parser.add_argument('--client-secret', default=EmulatorConfig.client_secret, help='its secret')
+    parser.add_argument('--client', action='append', type=_client, default=[], metavar='NAME:ROLE[,ROLE]',
+                        help='add a tenant-level M2M OAuth client on every tenant holding these roles (repeatable; '
+                             '`viewer:` for none; the default client is a TenantAdmin); its id and secret are '
+                             'printed and exported as QLIK_EMULATOR_CLIENT_<NAME>_ID / _SECRET')
     parser.add_argument('--list-style', choices=('array', 'wrapped'), default='array',
                         help='key provider lists as a JSON array or wrapped in {"errors": [...]} (default array)')
     parser.add_argument('--migrate-style', choices=('reference', 'tutorial'), default='reference',
@@ -102,6 +114,7 @@ def main(argv=None):
         fault_methods=tuple(m for m in args.fault_methods.upper().split(',') if m),
         fault_paths=tuple(p for p in args.fault_paths.split(',') if p), fault_limit=args.fault_limit,
         fault_seed=args.seed, seed_tenants=args.tenants, kms_endpoint=args.kms_endpoint,
+        clients=dict(args.client),
         key_behaviours=dict([pair for listed in args.keys_file for pair in listed] + args.key))
     try:
         config.validate()

@@ -79,6 +79,9 @@ class EmulatorConfig:
     # API keys: the tenant's settings (GET /api/v1/api-keys/configs/{tenantId})
     max_keys_per_user: int = 5
     max_api_key_expiry: str = 'P365D'
+    # tenant-level M2M OAuth clients on every tenant: name -> the roles they hold ([]: none), --client NAME:ROLE
+    # (the default client, client_id, is a TenantAdmin); their ids are client_id + '-' + name
+    clients: dict = dataclasses.field(default_factory=dict)
 
     def update(self, values):
         known = {f.name for f in dataclasses.fields(self)}

@@ -99,6 +99,29 @@ class Credentials:
         self.clock = clock
         self.clients = {}  # tenant id -> {client id: OAuthClient}
         self.keys = {}  # tenant id -> {key id: ApiKey}
+        self.key_configs = {}  # tenant id -> the API-key settings PATCHed (others: the config's)
+
+    @locked
+    def key_config(self, tenant):
+        """The tenant's API-key settings (GET /api/v1/api-keys/configs/{tenantId})."""
+        out = dict(max_api_key_expiry=self.config.max_api_key_expiry, max_keys_per_user=self.config.max_keys_per_user,
+                   scim_externalClient_expiry='P365D')
+        out.update(self.key_configs.get(tenant.id, {}))
+        return out
+
+    @locked
+    def patch_key_config(self, tenant, ops):
+        kinds = {'/max_api_key_expiry': str, '/max_keys_per_user': int, '/scim_externalClient_expiry': str}
+        if not isinstance(ops, list) or not ops:
+            raise ApiError(400, 'APIKEYS-1', 'Bad request', 'The body must be a non-empty JSON patch list.')
+        for op in ops:
+            kind = kinds.get(op.get('path')) if isinstance(op, dict) else None
+            value = op.get('value') if kind else None
+            if kind is None or op.get('op') != 'replace' or not isinstance(value, kind) or isinstance(value, bool) \
+                    or (kind is int and value < 1) or (kind is str and not duration_seconds(value)):
+                raise ApiError(400, 'APIKEYS-1', 'Bad request', 'Invalid patch operation %r.' % (op,))
+        for op in ops:
+            self.key_configs.setdefault(tenant.id, {})[op['path'][1:]] = op['value']
 
     @locked
     def render(self, item):
@@ -219,16 +242,17 @@ class Credentials:
     def create_key(self, tenant, body, caller):
         if not isinstance(body, dict) or not isinstance(body.get('description'), str) or not body['description']:
             raise ApiError(400, 'APIKEYS-1', 'Bad request', 'description is required.')
-        limit = duration_seconds(self.config.max_api_key_expiry)
+        settings = self.key_config(tenant)
+        limit = duration_seconds(settings['max_api_key_expiry'])
         expiry = duration_seconds(body['expiry']) if body.get('expiry') is not None else limit
         if expiry is None or expiry <= 0 or expiry > limit:
             raise ApiError(400, 'APIKEYS-2', 'Bad request', 'expiry must be an ISO 8601 duration up to %s.'
-                           % self.config.max_api_key_expiry)
+                           % settings['max_api_key_expiry'])
         now = self.clock.time()
         active = [k for k in self._keys(tenant).values() if k.created_by == caller and k.status(now) == 'active']
-        if len(active) >= self.config.max_keys_per_user:
+        if len(active) >= settings['max_keys_per_user']:
             raise ApiError(400, 'APIKEYS-9', 'Bad request', 'The user already has %d active API keys, the maximum.'
-                           % self.config.max_keys_per_user)
+                           % settings['max_keys_per_user'])
         key = ApiKey(id=secrets.token_hex(12), description=body['description'], tenant_id=tenant.id,
                      created_by=caller, created=now, expiry=now + expiry, last_updated=now,
                      token='qlik-emulator-api-key.' + secrets.token_urlsafe(32))

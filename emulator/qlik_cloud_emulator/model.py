@@ -143,7 +143,7 @@ class Model:
         self.tokens = {}
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
         self.credentials = Credentials(self.lock, self.config, self.clock)
-        self.roles = Roles(self.lock)  # who lacks TenantAdmin (the data connections and email APIs ask)
+        self.roles = Roles(self.lock, self.config)  # who holds which role (TenantAdmin: roles.py)
         self.data_connections = DataConnections(self.lock, self.clock, self.roles, self.config.client_id)
         self.transports = EmailTransports(self.lock, self.clock, self.roles)
         self.automations = Automations(self.lock, self.clock)
@@ -294,6 +294,9 @@ class Model:
         tenant's OAuth clients with any of its current secrets."""
         cfg = self.config
         known = client_id == cfg.client_id and client_secret == cfg.client_secret
+        named = self.roles.named_client(client_id)
+        if named is not None and tenant is not None:  # a tenant-level client: on tenant hosts only
+            known = secrets.compare_digest(named.secret, client_secret or '')
         if not known and not self.credentials.secret_matches(tenant, client_id, client_secret):
             raise ApiError(401, 'OAUTH-1', 'invalid_client', 'Client authentication failed.')
         token = 'qlik-emulator-token-' + secrets.token_urlsafe(24)

@@ -28,6 +28,7 @@ from .config import EmulatorConfig
 from .gateway import Gateway, HostInfo
 from .hosts import admin, console, registration, tenant as tenant_host
 from .model import REGION_OF_DATACENTER, Model
+from .roles import env_name
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -235,12 +236,20 @@ class Emulator:
             QLIK_REGISTRATION_URL=self.registration_url,
             QLIK_ORGANIZATION_URL=self.console_url, QLIK_SUBSCRIPTION_ID=self.config.subscription_id,
             QLIK_CLIENT_ID=self.config.client_id, QLIK_CLIENT_SECRET=self.config.client_secret,
-            QLIK_CA_PATH=self.ca_path, QLIK_EMULATOR_ADMIN_URL=self.admin_url)
+            QLIK_CA_PATH=self.ca_path, QLIK_EMULATOR_ADMIN_URL=self.admin_url, **self._client_env())
+
+    def _client_env(self):
+        out = {}
+        for client in self.model.roles.named.values():
+            out['QLIK_EMULATOR_CLIENT_%s_ID' % env_name(client.name)] = client.client_id
+            out['QLIK_EMULATOR_CLIENT_%s_SECRET' % env_name(client.name)] = client.secret
+        return out
 
     def describe(self):
         return dict(
             registration_url=self.registration_url, console_url=self.console_url, admin_url=self.admin_url,
             ca_path=self.ca_path, client_id=self.config.client_id, subscription_id=self.config.subscription_id,
             license_key=self.config.license_key,
+            clients=[c.describe() for c in self.model.roles.named.values()],
             tenants=[dict(id=t.id, name=t.name, url=self.url(t), api_key=t.api_key)
                      for t in self.model.list_tenants()])
