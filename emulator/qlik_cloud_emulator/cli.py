@@ -46,6 +46,13 @@ def _client(text):
         raise argparse.ArgumentTypeError(str(exc))
 
 
+def _license(text):
+    key, sep, subscription = text.rpartition('=')
+    if not sep or not key or not subscription:
+        raise argparse.ArgumentTypeError('expected KEY=SUBSCRIPTION')
+    return key, subscription
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog='qlik-cloud-emulator', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -57,6 +64,12 @@ def parse_args(argv=None):
     parser.add_argument('--client-id', default=EmulatorConfig.client_id,
                         help='the region OAuth client id (default %(default)s)')
     parser.add_argument('--client-secret', default=EmulatorConfig.client_secret, help='its secret')
+    parser.add_argument('--regions', default='',
+                        help='comma list of region codes (eu, us, ap, sg, de, uk, jp), one registration host each '
+                             '(default: one, eu); the first region\'s OAuth client is --client-id, region R\'s is '
+                             '<client-id>-R with secret <client-secret>-R; a client of another region is refused')
+    parser.add_argument('--license', action='append', type=_license, default=[], metavar='KEY=SUBSCRIPTION',
+                        help='another signed license key and the subscription it belongs to (repeatable)')
     parser.add_argument('--client', action='append', type=_client, default=[], metavar='NAME:ROLE[,ROLE]',
                         help='add a tenant-level M2M OAuth client on every tenant holding these roles (repeatable; '
                              '`viewer:` for none; the default client is a TenantAdmin); its id and secret are '
@@ -114,7 +127,8 @@ def main(argv=None):
         fault_methods=tuple(m for m in args.fault_methods.upper().split(',') if m),
         fault_paths=tuple(p for p in args.fault_paths.split(',') if p), fault_limit=args.fault_limit,
         fault_seed=args.seed, seed_tenants=args.tenants, kms_endpoint=args.kms_endpoint,
-        clients=dict(args.client),
+        clients=dict(args.client), licenses=dict(args.license),
+        regions=tuple(r.strip() for r in args.regions.split(',') if r.strip()),
         key_behaviours=dict([pair for listed in args.keys_file for pair in listed] + args.key))
     try:
         config.validate()

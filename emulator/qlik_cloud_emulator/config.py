@@ -18,9 +18,11 @@ FAULT_KINDS = {
     '200_errors': 'answer 200 with a body of Qlik error objects',
     '200_text': 'answer 200 with an HTML page instead of JSON',
 }
+# The region codes of Qlik Cloud's host names (acme.eu.qlikcloud.com), as model.REGION_OF_DATACENTER maps them.
+REGION_CODES = ('ap', 'de', 'eu', 'jp', 'sg', 'uk', 'us')
 # How a key (by ARN) behaves toward Qlik Cloud: see Model.create_provider, test_provider and migrate.
 KEY_BEHAVIOURS = ('ok', 'forbidden', 'invalid', 'unavailable', 'noncompliant', 'malformed')
-TUPLE_SETTINGS = ('fault_kinds', 'fault_methods', 'fault_paths', 'organization_clients')
+TUPLE_SETTINGS = ('fault_kinds', 'fault_methods', 'fault_paths', 'organization_clients', 'regions')
 
 
 @dataclasses.dataclass
@@ -32,6 +34,11 @@ class EmulatorConfig:
     license_key: str = 'eyJlbXVsYXRvciI6InNpZ25lZC1lbnRpdGxlbWVudCJ9.emulator-license'
     subscription_id: str = 'sub-emulator-0001'
     region: str = 'eu'
+    # the regions with a registration host each (--regions eu,us; empty: just ``region``); the first is
+    # ``region``'s and its OAuth client is client_id/client_secret, another region R's is client_id-R/client_secret-R
+    regions: tuple = ()
+    # license keys -> the subscription each belongs to (license_key -> subscription_id is always one)
+    licenses: dict = dataclasses.field(default_factory=dict)
     default_datacenter: str = 'eu-west-1'
     token_ttl: float = 21600.0
     migration_seconds: float = 2.0
@@ -107,11 +114,30 @@ class EmulatorConfig:
             (self.org_cursor in ('id', 'opaque'), 'org_cursor'),
             (all(v in KEY_BEHAVIOURS for v in self.key_behaviours.values()), 'key_behaviours'),
             (self.migration_seconds >= 0, 'migration_seconds'),
+            (len(set(self.region_codes())) == len(self.region_codes())
+             and all(r in REGION_CODES for r in self.region_codes()), 'regions'),
+            (all(isinstance(v, (list, tuple)) for v in self.clients.values()), 'clients'),
             (self.kms_endpoint is None or self.kms_endpoint.startswith(('http://', 'https://')), 'kms_endpoint'),
         ]
         for ok, name in checks:
             if not ok:
                 raise ValueError('invalid emulator setting %s=%r' % (name, getattr(self, name)))
+
+    def region_codes(self):
+        """The regions that have a registration host, the emulator's own first."""
+        return tuple(self.regions) or (self.region,)
+
+    def region_client(self, region):
+        """(client id, secret) of ``region``'s region-level OAuth client."""
+        if region == self.region_codes()[0]:
+            return self.client_id, self.client_secret
+        return '%s-%s' % (self.client_id, region), '%s-%s' % (self.client_secret, region)
+
+    def subscription_of(self, license_key):
+        """The subscription a license key belongs to (None: no such key)."""
+        if license_key == self.license_key:
+            return self.subscription_id
+        return self.licenses.get(license_key)
 
     def as_dict(self):
         return dataclasses.asdict(self)

@@ -19,7 +19,7 @@ from collections import namedtuple
 from .errors import error_body
 
 # What a request arrived on: kind is 'registration', 'console', 'tenant' or 'admin'; netloc is host:port.
-HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id')
+HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id region', defaults=(None,))
 SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret', 'qPassword',
                          'qConnectionSecret', 'emailPassword'))
 REDACTED = '<redacted>'

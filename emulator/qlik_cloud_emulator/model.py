@@ -158,16 +158,26 @@ class Model:
     # ------------------------------------------------------------------ tenants
     @locked
     def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by='',
-                      migration_seconds=None):
-        """A new tenant on a host of its own (``migration_seconds``: its migrations' length, else the config's)."""
+                      migration_seconds=None, region=None):
+        """A new tenant on a host of its own (``migration_seconds``: its migrations' length, else the config's), in
+        ``region`` (the registration host's; None: the emulator's own), of the subscription of its license key."""
         cfg = self.config
-        if license_key != cfg.license_key:
+        subscription = cfg.subscription_of(license_key)
+        if subscription is None:
             raise ApiError(400, 'TENANTS-7', 'Invalid license key',
                            'The signed license key is not valid for this region.')
-        datacenter = datacenter or cfg.default_datacenter
+        region = region or cfg.region_codes()[0]
+        if datacenter is None:
+            datacenter = cfg.default_datacenter if region == cfg.region else next(
+                (d for d, r in REGION_OF_DATACENTER.items() if r == region), cfg.default_datacenter)
         if datacenter not in DATACENTERS:
             raise ApiError(400, 'TENANTS-8', 'Invalid datacenter',
                            'Unsupported datacenter %r; supported: %s' % (datacenter, ', '.join(DATACENTERS)))
+        home = REGION_OF_DATACENTER.get(datacenter)
+        if home != region and home in cfg.region_codes():
+            raise ApiError(400, 'TENANTS-8', 'Invalid datacenter',
+                           'The datacenter %s is in region %s: create the tenant with the registration host of that '
+                           'region, not %s.' % (datacenter, home, region))
         if hostnames is not None and (not isinstance(hostnames, list) or len(hostnames) > 1):
             raise ApiError(400, 'TENANTS-9', 'Invalid hostnames', 'Can only create with a single hostname entry.')
         if name is not None and (not isinstance(name, str) or not re.match(r'^[a-z0-9][a-z0-9-]{0,62}$', name)):
@@ -182,9 +192,9 @@ class Model:
             id=tenant_id,
             name=name or ''.join(secrets.choice(string.ascii_lowercase + string.digits) for dummy in range(15)),
             hostnames=[host], datacenter=datacenter, license_key=license_key,
-            subscription_id=cfg.subscription_id, created=stamp, last_updated=stamp,
+            subscription_id=subscription, created=stamp, last_updated=stamp,
             api_key='qlik-api-key-' + secrets.token_hex(16), created_by_user=created_by,
-            qlik_promoted_at=self._now_iso_seconds(), migration_seconds=migration_seconds)
+            qlik_promoted_at=self._now_iso_seconds(), migration_seconds=migration_seconds, region=region)
         self.tenants[tenant_id] = tenant
         return tenant
 
@@ -200,10 +210,11 @@ class Model:
         return tenant
 
     @locked
-    def registered_tenant(self, tenant_id):
-        """The tenant as this region's registration host sees it: one of another region is not found there."""
+    def registered_tenant(self, tenant_id, region=None):
+        """The tenant as ``region``'s registration host sees it: one of another region is not found there."""
         tenant = self.tenant(tenant_id)
-        if tenant.region not in (None, self.config.region):
+        region = region or self.config.region_codes()[0]
+        if (tenant.region or self.config.region_codes()[0]) != region:
             raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
         return tenant
 
@@ -289,11 +300,22 @@ class Model:
 
     # ------------------------------------------------------------------- tokens
     @locked
-    def issue_token(self, host, client_id, client_secret, tenant=None):
-        """A token for ``host``: for the region's OAuth client (config), or on a tenant host for one of the
-        tenant's OAuth clients with any of its current secrets."""
+    def _region_client_fits(self, client_id, client_secret, tenant, region):
+        """True when ``client_id``/``client_secret`` is a region-level client that may have a token here: on a
+        registration host, that region's client only; on a tenant host, the client of the tenant's region (a
+        tenant of a region that has no registration host here: the emulator's own region's); on the console, any."""
         cfg = self.config
-        known = client_id == cfg.client_id and client_secret == cfg.client_secret
+        regions = cfg.region_codes()
+        if tenant is not None:
+            region = tenant.region if tenant.region in regions else regions[0]
+        wanted = [region] if region else regions
+        return any((client_id, client_secret) == cfg.region_client(r) for r in wanted)
+
+    def issue_token(self, host, client_id, client_secret, tenant=None, region=None):
+        """A token for ``host``: for a region's OAuth client (config; ``region``: the registration host's), or on a
+        tenant host for one of the tenant's OAuth clients with any of its current secrets."""
+        cfg = self.config
+        known = self._region_client_fits(client_id, client_secret, tenant, region)
         named = self.roles.named_client(client_id)
         if named is not None and tenant is not None:  # a tenant-level client: on tenant hosts only
             known = secrets.compare_digest(named.secret, client_secret or '')

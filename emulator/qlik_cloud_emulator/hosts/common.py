@@ -174,6 +174,7 @@ def create_app(name, model):
             raise ApiError(400, 'OAUTH-2', 'unsupported_grant_type', 'Only client_credentials is supported.')
         info = host()
         tenant = model.tenant(info.tenant_id) if info.kind == 'tenant' else None
-        return jsonify(model.issue_token(info.netloc, data.get('client_id'), data.get('client_secret'), tenant))
+        return jsonify(model.issue_token(info.netloc, data.get('client_id'), data.get('client_secret'), tenant,
+                                         info.region))
 
     return app
