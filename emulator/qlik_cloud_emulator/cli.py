@@ -85,6 +85,9 @@ def parse_args(argv=None):
                         help='reset-to-default on a tenant already on the Qlik key answers 200 or 424 (default 200)')
     parser.add_argument('--reset-205-body', action='store_true',
                         help="reset-to-default's 205 carries the migration record (default: no body, per RFC 9110)")
+    parser.add_argument('--oauth-patch-style', choices=('202', '204'), default='202',
+                        help='a PATCH adding client_secret to an OAuth client\'s allowedAuthMethods: 202 with the '
+                             'secret it generates (documented, default) or 204 and no secret')
     parser.add_argument('--no-rate-limits', action='store_true', help='disable the per-tier rate limits')
     parser.add_argument('--fault-rate', type=float, default=0.0, help='share of answers replaced by a fault (0-1)')
     parser.add_argument('--fault-kinds', default='429,500,503,drop',
@@ -127,7 +130,7 @@ def main(argv=None):
         fault_methods=tuple(m for m in args.fault_methods.upper().split(',') if m),
         fault_paths=tuple(p for p in args.fault_paths.split(',') if p), fault_limit=args.fault_limit,
         fault_seed=args.seed, seed_tenants=args.tenants, kms_endpoint=args.kms_endpoint,
-        clients=dict(args.client), licenses=dict(args.license),
+        clients=dict(args.client), oauth_patch_secret=args.oauth_patch_style == '202', licenses=dict(args.license),
         regions=tuple(r.strip() for r in args.regions.split(',') if r.strip()),
         key_behaviours=dict([pair for listed in args.keys_file for pair in listed] + args.key))
     try:

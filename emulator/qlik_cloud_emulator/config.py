@@ -89,6 +89,9 @@ class EmulatorConfig:
     # tenant-level M2M OAuth clients on every tenant: name -> the roles they hold ([]: none), --client NAME:ROLE
     # (the default client, client_id, is a TenantAdmin); their ids are client_id + '-' + name
     clients: dict = dataclasses.field(default_factory=dict)
+    # PATCH of an OAuth client that adds client_secret to allowedAuthMethods: generate a secret and answer 202
+    # {clientSecret} (the typings' documented answer) -- or, False, answer 204 and generate none
+    oauth_patch_secret: bool = True
 
     def update(self, values):
         known = {f.name for f in dataclasses.fields(self)}

@@ -193,7 +193,9 @@ class Gateway:
         with self._lock:
             self.in_flight += 1
         try:
-            retry_after = None if path == '/oauth/token' else self.rate_limit(info.netloc, method)
+            # the token endpoint and static resources (product-info.json) count against no tier
+            exempt = path == '/oauth/token' or path.startswith('/resources/')
+            retry_after = None if exempt else self.rate_limit(info.netloc, method)
             if retry_after is not None:
                 entry.update(status=429, fault='rate_limit')
                 return _error_response(start_response, 429, 'HTTP-429', 'Too Many Requests',

@@ -137,25 +137,31 @@ def test_every_oauth_client_write_and_the_api_key_configuration_need_tenant_admi
     assert Caller(emulator).get("/api/v1/api-keys/configs/" + tenant_id).json()["max_keys_per_user"] == 5
 
 
-def test_api_keys_belong_to_their_creator_who_they_act_as(emulator):
-    admin, viewer = Caller(emulator), Caller(emulator, 'viewer')
-    mine = viewer.post('/api/v1/api-keys', json=dict(description='viewer key')).json()
+def test_api_keys_need_the_developer_role_and_belong_to_their_creator_who_they_act_as(emulator):
+    admin, dev = Caller(emulator), Caller(emulator, 'dev')
+    refused = Caller(emulator, 'viewer').post('/api/v1/api-keys', json=dict(description='viewer key'))
+    assert refused.status_code == 403 and 'Developer' in refused.json()['errors'][0]['detail']
+    mine = dev.post('/api/v1/api-keys', json=dict(description='dev key')).json()
     theirs = admin.post('/api/v1/api-keys', json=dict(description='admin key')).json()
-    assert mine['createdByUser'] == viewer.client_id and theirs['createdByUser'] == admin.client_id
-    assert [k['id'] for k in viewer.get('/api/v1/api-keys').json()['data']] == [mine['id']]
+    assert mine['createdByUser'] == dev.client_id and theirs['createdByUser'] == admin.client_id
+    assert mine['sub'] == dev.client_id and mine['subType'] == 'user'
+    assert [k['id'] for k in dev.get('/api/v1/api-keys').json()['data']] == [mine['id']]
+    assert_forbidden(dev.get('/api/v1/api-keys', params=dict(createdByUser=admin.client_id)))
     assert sorted(k['id'] for k in admin.get('/api/v1/api-keys').json()['data']) == sorted([mine['id'], theirs['id']])
-    assert_forbidden(viewer.get('/api/v1/api-keys/' + theirs['id']))
-    assert_forbidden(viewer.patch('/api/v1/api-keys/' + theirs['id'],
-                                  json=[dict(op='replace', path='/description', value='x')]))
-    assert_forbidden(viewer.delete('/api/v1/api-keys/' + theirs['id']))  # no revoking another user's key
-    as_viewer = Caller(emulator, 'viewer').bearer(mine['token'])  # the key acts as its owner
-    assert as_viewer.get('/api/v1/users/me').json()['id'] == viewer.client_id
-    assert_forbidden(as_viewer.get(ENC))
+    assert_forbidden(dev.get('/api/v1/api-keys/' + theirs['id']))
+    assert_forbidden(dev.patch('/api/v1/api-keys/' + theirs['id'],
+                               json=[dict(op='replace', path='/description', value='x')]))
+    assert_forbidden(dev.delete('/api/v1/api-keys/' + theirs['id']))  # no revoking another user's key
+    assert_forbidden(dev.post('/api/v1/api-keys', json=dict(description='for admin', sub=admin.client_id)))
+    as_dev = Caller(emulator, 'dev').bearer(mine['token'])  # the key acts as its owner
+    assert as_dev.get('/api/v1/users/me').json()['id'] == dev.client_id
+    assert_forbidden(as_dev.get(ENC))
     as_admin = Caller(emulator).bearer(theirs['token'])
     assert as_admin.get(ENC).status_code == 200
     assert admin.delete('/api/v1/api-keys/' + mine['id']).status_code == 204  # a TenantAdmin revokes it
     assert admin.get('/api/v1/api-keys/' + mine['id']).json()['status'] == 'revoked'
-    assert as_viewer.get('/api/v1/users/me').status_code == 401
+    assert as_dev.get('/api/v1/users/me').status_code == 401
+    assert emulator.model.credentials.keys[emulator.source_tenant.id][theirs['id']].revoked is False
 
 
 def test_the_key_provider_module_reports_the_missing_role(emulator, ansible):

@@ -8,10 +8,17 @@ import hashlib
 from flask import jsonify, request
 
 from ..errors import ApiError
+from ..roles import TENANT_ADMIN
 from . import automations, common, data_connections, transports
 from .common import base_url, json_body, no_content
 
 ENC = '/api/v1/encryption/keyproviders'
+
+
+OAUTH_OPERATORS = ('eq', 'ne', 'co', 'sw', 'ew', 'pr')
+OAUTH_FILTER = dict((a, OAUTH_OPERATORS) for a in ('clientId', 'clientName', 'appType', 'tenantId', 'createdByType'))
+OAUTH_SORT = ('clientId', 'clientName', 'appType', 'tenantId', 'createdAt', 'updatedAt')
+API_KEY_SORT = ('createdByUser', 'sub', 'status', 'description', 'created')
 
 
 def role_id(name):
@@ -116,7 +123,7 @@ def create_app(model):
             licenseNumber='0123456789%08d' % (abs(hash(tenant.subscription_id)) % 10 ** 8),
             licenseKey=tenant.license_key, valid='./2030-12-31', status='Ok', origin='Internal',
             product='Qlik Cloud Analytics', version='2', secondaryNumber='', parameters=[
-                dict(name='qlikcloud', valid=True, access=dict(allotment='professional'))],
+                dict(name='qlikcloud', valid='./2030-12-31', access=dict(allotment='professional'))],
             updated='0001-01-01T00:00:00Z', trial=False,
             allotments=[dict(name='professional', usageClass='assigned', units=25, unitsUsed=1, overage=0)]))
 
@@ -158,9 +165,14 @@ def create_app(model):
     @app.get('/api/v1/oauth-clients')
     def list_oauth_clients():
         tenant = authenticated_tenant()
-        terms = common.parse_scim(request.args.get('filter', ''))
+        tree = common.parse_scim(request.args.get('filter', ''), OAUTH_FILTER, code='OAUTH-CLIENTS-1')
+        size = common.limit()
         clients = [credentials.render(c) for c in credentials.list_clients(tenant)]
-        return page([c for c in clients if common.scim_match(c, terms)], key='clientId')
+        matching = common.sort_records([c for c in clients if common.scim_match(c, tree)], OAUTH_SORT)
+        body = common.paged(matching, size, 'clientId')
+        if common.flag('totalResults'):
+            body['totalResults'] = len(matching)
+        return jsonify(body)
 
     @app.post('/api/v1/oauth-clients')
     def create_oauth_client():
@@ -178,8 +190,10 @@ def create_app(model):
 
     @app.patch('/api/v1/oauth-clients/<client_id>')
     def patch_oauth_client(client_id):
-        tenant = admin_tenant()
-        credentials.patch_client(tenant, client_id, json_body())
+        tenant, caller = admin_caller()
+        secret = credentials.patch_client(tenant, client_id, json_body(), caller)
+        if secret is not None:  # the patch generated a secret (client_secret added to allowedAuthMethods)
+            return jsonify(dict(clientSecret=secret)), 202
         return no_content()
 
     @app.delete('/api/v1/oauth-clients/<client_id>')
@@ -209,17 +223,33 @@ def create_app(model):
     @app.get('/api/v1/api-keys')
     def list_api_keys():
         tenant, caller = authenticated_caller()
-        keys = [credentials.render(k) for k in credentials.list_keys(tenant, status=request.args.get('status') or None)
-                if k.created_by == caller or model.roles.is_admin(tenant, caller)]
-        for field in ('createdByUser', 'sub'):
+        size = common.limit()
+        status = request.args.get('status') or None
+        if status not in (None, 'active', 'expired', 'revoked'):
+            raise ApiError(400, 'APIKEYS-1', 'Bad request', 'status must be active, expired or revoked.')
+        admin = model.roles.is_admin(tenant, caller)
+        wanted_user = request.args.get('createdByUser')
+        if wanted_user and wanted_user != caller and not admin:
+            model.roles.require_admin(tenant, caller)  # other users' keys: TenantAdmin only
+        keys = [credentials.render(k) for k in credentials.list_keys(tenant, status=status)
+                if k.created_by == caller or admin]
+        for field in ('createdByUser', 'sub', 'subType'):
             if request.args.get(field):
                 keys = [k for k in keys if k.get(field) == request.args[field]]
-        return jsonify(common.paged_around(keys, common.limit()))
+        keys = common.sort_records(keys, API_KEY_SORT)
+        return jsonify(common.paged_around(keys, size))
 
     @app.post('/api/v1/api-keys')
     def create_api_key():
         tenant, caller = authenticated_caller()
-        key = credentials.create_key(tenant, json_body(), caller)
+        body = json_body()
+        roles = model.roles.roles_of(tenant, caller)
+        if 'Developer' not in roles and TENANT_ADMIN not in roles:
+            raise ApiError(403, 'APIKEYS-3', 'Forbidden', 'Creating an API key needs the Developer role; %s does '
+                           'not have it.' % caller)
+        if isinstance(body, dict) and (body.get('subType') == 'externalClient' or body.get('sub') not in (None, caller)):
+            model.roles.require_admin(tenant, caller)  # a key for someone else (or a SCIM key)
+        key = credentials.create_key(tenant, body, caller)
         return jsonify(dict(credentials.render(key), token=key.token)), 201
 
     @app.get('/api/v1/api-keys/<key_id>')
