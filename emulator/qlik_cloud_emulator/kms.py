@@ -9,7 +9,7 @@ create / test / migrate of a key provider look the key up in that KMS, as Qlik's
   the key policy of the primary and of the replica let Qlik's principal do the KMS actions -- else the provider
   is registered, but ``drCompliant`` is false and ``complianceError`` says what is wrong (see ``COMPLIANCE``).
 
-Facts: /work/shared/api-docs/aws-kms-for-qlik-cmk.md (the DR table, Qlik's principal, moto's behaviour). boto3
+Facts: the project's fact sheet aws-kms-for-qlik-cmk.md (the DR table, Qlik's principal, moto's behaviour). boto3
 is an optional dependency (``pip install 'qlik-cloud-emulator[kms]'``).
 """
 
