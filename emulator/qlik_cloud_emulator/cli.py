@@ -1,6 +1,10 @@
 """Run the Qlik Cloud emulator until interrupted.
 
-    qlik-cloud-emulator --tenants 3 --migration-seconds 5 --env-file emulator.env
+    qlik-cloud-emulator --tenants 3 --migration-seconds 5 --env-file emulator.env \
+        --key 'arn:aws:kms:eu-west-1:111122223333:key/mrk-4a1c0f1e2d3b4a5b6c7d8e9f0a1b2c3d=ok'
+
+Like Qlik Cloud, it refuses a KMS key it cannot reach: declare the keys a rehearsal uses (--key,
+--keys-file), or give --kms-endpoint to look them up in an AWS-compatible KMS (a moto server).
 
 It prints the registration, console and tenant URLs, the CA file to trust and
 shell export lines for the QLIK_* variables the collection's modules read.
@@ -18,6 +22,7 @@ import sys
 import threading
 
 from .config import FAULT_KINDS, KEY_BEHAVIOURS, EmulatorConfig
+from .kms import Kms
 from .roles import parse_client
 from .server import Emulator
 
@@ -135,7 +140,9 @@ def main(argv=None):
         key_behaviours=dict([pair for listed in args.keys_file for pair in listed] + args.key))
     try:
         config.validate()
-    except ValueError as exc:
+        if config.kms_endpoint:
+            Kms(config.kms_endpoint)  # boto3 is there (the extra kms), before anything listens
+    except (ValueError, RuntimeError) as exc:
         sys.exit(str(exc))
     stop = threading.Event()
     for name in ('SIGTERM', 'SIGHUP'):
