@@ -1,7 +1,6 @@
 """Run the Qlik Cloud emulator until interrupted.
 
-    qlik-cloud-emulator --tenants 3 --migration-seconds 5 --env-file emulator.env \
-        --key 'arn:aws:kms:eu-west-1:111122223333:key/mrk-4a1c0f1e2d3b4a5b6c7d8e9f0a1b2c3d=ok'
+    qlik-cloud-emulator --tenants 3 --env-file emulator.env --key 'arn:aws:kms:eu-west-1:111122223333:key/*=ok'
 
 Like Qlik Cloud, it refuses a KMS key it cannot reach: declare the keys a rehearsal uses (--key,
 --keys-file), or give --kms-endpoint to look them up in an AWS-compatible KMS (a moto server).
