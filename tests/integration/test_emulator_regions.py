@@ -95,3 +95,12 @@ def test_the_command_line_takes_regions_and_licenses():
     assert args.regions == 'eu,us' and args.license == [('k2', 'sub-2')]
     with pytest.raises(SystemExit):
         parse_args(['--license', 'no-subscription'])
+
+
+def test_the_admin_api_adds_tenants_to_a_region(emulator):
+    made = requests.post(emulator.admin_url + '/_emulator/tenants', verify=emulator.ca_path,
+                         json=dict(name='far', region='us')).json()[0]
+    assert emulator.model.tenant(made['id']).region == 'us'
+    assert emulator.model.tenant(made['id']).datacenter == 'us-east-1'
+    us = session(emulator, emulator.registration_urls['us'], 'us')
+    assert us.get(emulator.registration_urls['us'] + TENANTS + '/' + made['id']).json()['name'] == 'far'
