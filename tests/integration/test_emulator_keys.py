@@ -249,3 +249,13 @@ def test_the_command_line_declares_clients_regions_and_reads_keys_in_kms(tmp_pat
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_migrate_reads_the_key_again_and_refuses_one_qlik_can_no_longer_use(emulator, aws, kms_tenant):
+    arn = make_key(aws)
+    fingerprint = provider_of(kms_tenant.create(arn))['arnFingerPrint']
+    aws.client('eu-west-1').put_key_policy(KeyId=arn, PolicyName='default', Policy=policy(qlik=False))
+    refused = kms_tenant.post(ENC + '/%s/actions/migrate' % fingerprint)
+    assert refused.status_code == 412 and refused.json()['errors'][0]['code'] == 'Encryption-12'
+    assert emulator.source_tenant.migration is None
+    assert_forbidden(kms_tenant.post(ENC + '/%s/actions/test' % fingerprint))
