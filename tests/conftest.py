@@ -46,10 +46,14 @@ def emulator_ca():
 def emulator(request, emulator_ca, tmp_path):
     """A fresh emulated region per test; settings from ``@pytest.mark.emulator(...)``."""
     from qlik_cloud_emulator import Emulator, EmulatorConfig
+    from tests.harness.plays import TEST_KEYS
 
     settings = dict(migration_seconds=0.5)
+    keys = dict(TEST_KEYS)  # the keys it knows: those of the tests' AWS accounts, and those the markers add
     for marker in reversed(list(request.node.iter_markers('emulator'))):
         settings.update(marker.kwargs)
+        keys.update(marker.kwargs.get('key_behaviours') or {})
+    settings['key_behaviours'] = keys
     instance = Emulator(EmulatorConfig(**settings), ca=emulator_ca, workdir=str(tmp_path)).start()
     yield instance
     instance.stop()

@@ -26,6 +26,7 @@ from tests.harness.collection import link_collection, recap
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
+EXAMPLE_KEYS = 'arn:aws:kms:eu-west-1:111122223333:key/*'  # the keys the emulator knows: the examples'
 
 
 def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
@@ -45,7 +46,8 @@ def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
 def main():
     workdir = tempfile.mkdtemp(prefix='qlik-demo-')
     collections = link_collection(os.path.join(workdir, 'collections'))
-    emulator = Emulator(EmulatorConfig(migration_seconds=3.0), workdir=workdir).start()
+    config = EmulatorConfig(migration_seconds=3.0, key_behaviours={EXAMPLE_KEYS: 'ok'})
+    emulator = Emulator(config, workdir=workdir).start()
     print('Qlik Cloud emulator: registration %s, console %s, source tenant %s' % (
         emulator.registration_url, emulator.console_url, emulator.source_tenant_url))
     env = dict(os.environ)

@@ -55,6 +55,7 @@ BIN = os.path.dirname(sys.executable)
 MATRIX = (('3.11', '2.16'), ('3.11', '2.17'), ('3.11', '2.18'), ('3.11', '2.19'), ('3.12', '2.20'),
           ('3.13', '2.21'))
 ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
+EXAMPLE_KEYS = 'arn:aws:kms:eu-west-1:111122223333:key/*'  # the keys the emulator knows: the examples'
 EXAMPLES = os.path.join(REPO, 'examples')
 HARNESS = os.path.join(REPO, 'tests', 'harness')
 # the Python libraries ansible-builder must find in the installed collection (boto3 once the AWS module exists)
@@ -412,7 +413,8 @@ def _on_emulator(bin_dir, collections, out):
     qlik_tenants inventory, and with a wrong client secret (which must fail). Returns the steps that failed."""
     from qlik_cloud_emulator import Emulator, EmulatorConfig  # pylint: disable=import-outside-toplevel
 
-    emulator = Emulator(EmulatorConfig(migration_seconds=2.0)).start()  # stop() removes its temporary directory
+    config = EmulatorConfig(migration_seconds=2.0, key_behaviours={EXAMPLE_KEYS: 'ok'})
+    emulator = Emulator(config).start()  # stop() removes its temporary directory
     env = _playbook_env(bin_dir, collections, emulator)
     playbook = os.path.join(bin_dir, 'ansible-playbook')
     command = [playbook, '-i', 'inventory.yml', 'encrypted_tenant.yml']

@@ -18,9 +18,11 @@ FAULT_KINDS = {
     '200_errors': 'answer 200 with a body of Qlik error objects',
     '200_text': 'answer 200 with an HTML page instead of JSON',
 }
+# The region codes of Qlik Cloud's host names (acme.eu.qlikcloud.com), as model.REGION_OF_DATACENTER maps them.
+REGION_CODES = ('ap', 'de', 'eu', 'jp', 'sg', 'uk', 'us')
 # How a key (by ARN) behaves toward Qlik Cloud: see Model.create_provider, test_provider and migrate.
 KEY_BEHAVIOURS = ('ok', 'forbidden', 'invalid', 'unavailable', 'noncompliant', 'malformed')
-TUPLE_SETTINGS = ('fault_kinds', 'fault_methods', 'fault_paths', 'organization_clients')
+TUPLE_SETTINGS = ('fault_kinds', 'fault_methods', 'fault_paths', 'organization_clients', 'regions')
 
 
 @dataclasses.dataclass
@@ -32,6 +34,11 @@ class EmulatorConfig:
     license_key: str = 'eyJlbXVsYXRvciI6InNpZ25lZC1lbnRpdGxlbWVudCJ9.emulator-license'
     subscription_id: str = 'sub-emulator-0001'
     region: str = 'eu'
+    # the regions with a registration host each (--regions eu,us; empty: just ``region``); the first is
+    # ``region``'s and its OAuth client is client_id/client_secret, another region R's is client_id-R/client_secret-R
+    regions: tuple = ()
+    # license keys -> the subscription each belongs to (license_key -> subscription_id is always one)
+    licenses: dict = dataclasses.field(default_factory=dict)
     default_datacenter: str = 'eu-west-1'
     token_ttl: float = 21600.0
     migration_seconds: float = 2.0
@@ -63,7 +70,12 @@ class EmulatorConfig:
     fault_limit: int = 0
     # let this many matching calls through untouched before injecting faults (to hit, say, the second read)
     fault_after: int = 0
+    # the keys the emulator knows (ARN, or an fnmatch pattern such as arn:aws:kms:eu-west-1:111122223333:key/*,
+    # -> one of KEY_BEHAVIOURS); any other key is refused as Qlik refuses a key it cannot reach (403), unless
+    # kms_endpoint names a KMS API (AWS-compatible, e.g. a moto server) to look it up in (kms.py)
     key_behaviours: dict = dataclasses.field(default_factory=dict)
+    kms_endpoint: str | None = None
+    kms_timeout: float = 10.0  # seconds to connect to / read from the KMS (then: 408, as Qlik answers)
     seed_tenants: int = 1
     # Organization API paging: the largest page the console returns whatever ``limit`` asks, and the
     # cursor in links.next: 'id' (a tenant id) or 'opaque' (base64 with padding, so that it needs URL encoding)
@@ -74,6 +86,12 @@ class EmulatorConfig:
     # API keys: the tenant's settings (GET /api/v1/api-keys/configs/{tenantId})
     max_keys_per_user: int = 5
     max_api_key_expiry: str = 'P365D'
+    # tenant-level M2M OAuth clients on every tenant: name -> the roles they hold ([]: none), --client NAME:ROLE
+    # (the default client, client_id, is a TenantAdmin); their ids are client_id + '-' + name
+    clients: dict = dataclasses.field(default_factory=dict)
+    # PATCH of an OAuth client that adds client_secret to allowedAuthMethods: generate a secret and answer 202
+    # {clientSecret} (the typings' documented answer) -- or, False, answer 204 and generate none
+    oauth_patch_secret: bool = True
 
     def update(self, values):
         known = {f.name for f in dataclasses.fields(self)}
@@ -99,10 +117,30 @@ class EmulatorConfig:
             (self.org_cursor in ('id', 'opaque'), 'org_cursor'),
             (all(v in KEY_BEHAVIOURS for v in self.key_behaviours.values()), 'key_behaviours'),
             (self.migration_seconds >= 0, 'migration_seconds'),
+            (len(set(self.region_codes())) == len(self.region_codes())
+             and all(r in REGION_CODES for r in self.region_codes()), 'regions'),
+            (all(isinstance(v, (list, tuple)) for v in self.clients.values()), 'clients'),
+            (self.kms_endpoint is None or self.kms_endpoint.startswith(('http://', 'https://')), 'kms_endpoint'),
         ]
         for ok, name in checks:
             if not ok:
                 raise ValueError('invalid emulator setting %s=%r' % (name, getattr(self, name)))
+
+    def region_codes(self):
+        """The regions that have a registration host, the emulator's own first."""
+        return tuple(self.regions) or (self.region,)
+
+    def region_client(self, region):
+        """(client id, secret) of ``region``'s region-level OAuth client."""
+        if region == self.region_codes()[0]:
+            return self.client_id, self.client_secret
+        return '%s-%s' % (self.client_id, region), '%s-%s' % (self.client_secret, region)
+
+    def subscription_of(self, license_key):
+        """The subscription a license key belongs to (None: no such key)."""
+        if license_key == self.license_key:
+            return self.subscription_id
+        return self.licenses.get(license_key)
 
     def as_dict(self):
         return dataclasses.asdict(self)

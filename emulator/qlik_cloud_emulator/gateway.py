@@ -19,7 +19,7 @@ from collections import namedtuple
 from .errors import error_body
 
 # What a request arrived on: kind is 'registration', 'console', 'tenant' or 'admin'; netloc is host:port.
-HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id')
+HostInfo = namedtuple('HostInfo', 'kind netloc tenant_id region', defaults=(None,))
 SECRET_KEYS = frozenset(('licenseKey', 'client_secret', 'access_token', 'password', 'clientSecret', 'qPassword',
                          'qConnectionSecret', 'emailPassword'))
 REDACTED = '<redacted>'
@@ -193,7 +193,9 @@ class Gateway:
         with self._lock:
             self.in_flight += 1
         try:
-            retry_after = None if path == '/oauth/token' else self.rate_limit(info.netloc, method)
+            # the token endpoint and static resources (product-info.json) count against no tier
+            exempt = path == '/oauth/token' or path.startswith('/resources/')
+            retry_after = None if exempt else self.rate_limit(info.netloc, method)
             if retry_after is not None:
                 entry.update(status=429, fault='rate_limit')
                 return _error_response(start_response, 429, 'HTTP-429', 'Too Many Requests',

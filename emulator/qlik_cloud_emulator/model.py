@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import fnmatch
 import re
 import secrets
 import string
@@ -26,6 +27,7 @@ from .config import EmulatorConfig
 from .credentials import Credentials
 from .data_connections import DataConnections
 from .errors import ApiError
+from .kms import DR_REGIONS, Kms, KmsRefused, KmsUnavailable
 from .locking import locked
 from .roles import Roles
 from .transports import EmailTransports
@@ -37,18 +39,20 @@ DATACENTERS = ('ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-central
 # The region code of each datacenter (the host name's region: acme.eu.qlikcloud.com).
 REGION_OF_DATACENTER = {'ap-northeast-1': 'jp', 'ap-southeast-1': 'ap', 'ap-southeast-2': 'sg', 'eu-central-1': 'de',
                         'eu-west-1': 'eu', 'eu-west-2': 'uk', 'us-east-1': 'us'}
-# Qlik Cloud DR (secondary) region of each primary region.
-DR_REGIONS = {
-    'eu-west-1': 'eu-west-3', 'eu-west-2': 'eu-west-3', 'eu-central-1': 'eu-west-1',
-    'us-east-1': 'us-west-2', 'ap-southeast-1': 'ap-southeast-2', 'ap-southeast-2': 'ap-southeast-1',
-    'ap-northeast-1': 'ap-northeast-3',
-}
 # What Qlik checks of an ARN's structure (417 when it does not hold).
 ARN_STRUCTURE = re.compile(r'^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$')
 AUTO_ASSIGN_FLAGS = ('autoAssignCreateSharedSpacesRoleToProfessionals',
                      'autoAssignPrivateAnalyticsContentCreatorRoleToProfessionals',
                      'autoAssignDataServicesContributorRoleToProfessionals',
                      'enableAnalyticCreation', 'enableAppOpeningFeedback')
+
+
+_UNDECLARED = ('Qlik Cloud cannot reach the key %s (the emulator knows no such key: declare it with '
+               '--key ARN=ok, or give --kms-endpoint to look keys up in a KMS).')
+
+
+def _forbidden(detail):
+    return ApiError(403, 'Encryption-3', 'Unable to access the provided AWS-KMS key, access is forbidden', detail)
 
 
 def _rand_id(n=32):
@@ -66,6 +70,8 @@ class Provider:
     created_at: str
     promoted_at: str = NEVER
     demoted_at: str = NEVER
+    # what the KMS said of the key at the last create / test / migrate (--kms-endpoint), else None
+    finding: object = None
 
 
 @dataclasses.dataclass
@@ -137,10 +143,11 @@ class Model:
         self.tokens = {}
         self.spawn_tenant_host = None  # set by the server: callable(tenant_id) -> "host:port"
         self.credentials = Credentials(self.lock, self.config, self.clock)
-        self.roles = Roles(self.lock)  # who lacks TenantAdmin (the data connections and email APIs ask)
+        self.roles = Roles(self.lock, self.config)  # who holds which role (TenantAdmin: roles.py)
         self.data_connections = DataConnections(self.lock, self.clock, self.roles, self.config.client_id)
         self.transports = EmailTransports(self.lock, self.clock, self.roles)
         self.automations = Automations(self.lock, self.clock)
+        self._kms = None
 
     def _now_iso(self):
         return iso(self.clock.time())
@@ -151,16 +158,26 @@ class Model:
     # ------------------------------------------------------------------ tenants
     @locked
     def create_tenant(self, license_key, datacenter=None, name=None, hostnames=None, created_by='',
-                      migration_seconds=None):
-        """A new tenant on a host of its own (``migration_seconds``: its migrations' length, else the config's)."""
+                      migration_seconds=None, region=None):
+        """A new tenant on a host of its own (``migration_seconds``: its migrations' length, else the config's), in
+        ``region`` (the registration host's; None: the emulator's own), of the subscription of its license key."""
         cfg = self.config
-        if license_key != cfg.license_key:
+        subscription = cfg.subscription_of(license_key)
+        if subscription is None:
             raise ApiError(400, 'TENANTS-7', 'Invalid license key',
                            'The signed license key is not valid for this region.')
-        datacenter = datacenter or cfg.default_datacenter
+        region = region or cfg.region_codes()[0]
+        if datacenter is None:
+            datacenter = cfg.default_datacenter if region == cfg.region else next(
+                (d for d, r in REGION_OF_DATACENTER.items() if r == region), cfg.default_datacenter)
         if datacenter not in DATACENTERS:
             raise ApiError(400, 'TENANTS-8', 'Invalid datacenter',
                            'Unsupported datacenter %r; supported: %s' % (datacenter, ', '.join(DATACENTERS)))
+        home = REGION_OF_DATACENTER.get(datacenter)
+        if home != region and home in cfg.region_codes():
+            raise ApiError(400, 'TENANTS-8', 'Invalid datacenter',
+                           'The datacenter %s is in region %s: create the tenant with the registration host of that '
+                           'region, not %s.' % (datacenter, home, region))
         if hostnames is not None and (not isinstance(hostnames, list) or len(hostnames) > 1):
             raise ApiError(400, 'TENANTS-9', 'Invalid hostnames', 'Can only create with a single hostname entry.')
         if name is not None and (not isinstance(name, str) or not re.match(r'^[a-z0-9][a-z0-9-]{0,62}$', name)):
@@ -175,9 +192,9 @@ class Model:
             id=tenant_id,
             name=name or ''.join(secrets.choice(string.ascii_lowercase + string.digits) for dummy in range(15)),
             hostnames=[host], datacenter=datacenter, license_key=license_key,
-            subscription_id=cfg.subscription_id, created=stamp, last_updated=stamp,
+            subscription_id=subscription, created=stamp, last_updated=stamp,
             api_key='qlik-api-key-' + secrets.token_hex(16), created_by_user=created_by,
-            qlik_promoted_at=self._now_iso_seconds(), migration_seconds=migration_seconds)
+            qlik_promoted_at=self._now_iso_seconds(), migration_seconds=migration_seconds, region=region)
         self.tenants[tenant_id] = tenant
         return tenant
 
@@ -193,10 +210,11 @@ class Model:
         return tenant
 
     @locked
-    def registered_tenant(self, tenant_id):
-        """The tenant as this region's registration host sees it: one of another region is not found there."""
+    def registered_tenant(self, tenant_id, region=None):
+        """The tenant as ``region``'s registration host sees it: one of another region is not found there."""
         tenant = self.tenant(tenant_id)
-        if tenant.region not in (None, self.config.region):
+        region = region or self.config.region_codes()[0]
+        if (tenant.region or self.config.region_codes()[0]) != region:
             raise ApiError(404, 'TENANTS-4', 'Tenant not found', 'No tenant with id %s' % tenant_id)
         return tenant
 
@@ -282,11 +300,25 @@ class Model:
 
     # ------------------------------------------------------------------- tokens
     @locked
-    def issue_token(self, host, client_id, client_secret, tenant=None):
-        """A token for ``host``: for the region's OAuth client (config), or on a tenant host for one of the
-        tenant's OAuth clients with any of its current secrets."""
+    def _region_client_fits(self, client_id, client_secret, tenant, region):
+        """True when ``client_id``/``client_secret`` is a region-level client that may have a token here: on a
+        registration host, that region's client only; on a tenant host, the client of the tenant's region (a
+        tenant of a region that has no registration host here: the emulator's own region's); on the console, any."""
         cfg = self.config
-        known = client_id == cfg.client_id and client_secret == cfg.client_secret
+        regions = cfg.region_codes()
+        if tenant is not None:
+            region = tenant.region if tenant.region in regions else regions[0]
+        wanted = [region] if region else regions
+        return any((client_id, client_secret) == cfg.region_client(r) for r in wanted)
+
+    def issue_token(self, host, client_id, client_secret, tenant=None, region=None):
+        """A token for ``host``: for a region's OAuth client (config; ``region``: the registration host's), or on a
+        tenant host for one of the tenant's OAuth clients with any of its current secrets."""
+        cfg = self.config
+        known = self._region_client_fits(client_id, client_secret, tenant, region)
+        named = self.roles.named_client(client_id)
+        if named is not None and tenant is not None:  # a tenant-level client: on tenant hosts only
+            known = secrets.compare_digest(named.secret, client_secret or '')
         if not known and not self.credentials.secret_matches(tenant, client_id, client_secret):
             raise ApiError(401, 'OAUTH-1', 'invalid_client', 'Client authentication failed.')
         token = 'qlik-emulator-token-' + secrets.token_urlsafe(24)
@@ -321,10 +353,48 @@ class Model:
 
     # ---------------------------------------------------------------- providers
     def behaviour(self, arn):
-        return self.config.key_behaviours.get(arn, 'ok')
+        """How the key ``arn`` behaves: as declared (``--key ARN=...``, exact, else the first matching
+        ``fnmatch`` pattern), else 'kms' (looked up with ``--kms-endpoint``), else 'undeclared' (Qlik cannot use
+        a key it cannot reach: refused)."""
+        declared = self.config.key_behaviours
+        if arn in declared:
+            return declared[arn]
+        for pattern, behaviour in declared.items():
+            if any(c in pattern for c in '*?[') and fnmatch.fnmatchcase(arn, pattern):
+                return behaviour
+        return 'kms' if self.config.kms_endpoint else 'undeclared'
 
-    def _compliance(self, tenant, arn):
+    def kms(self):
+        wanted = (self.config.kms_endpoint, self.config.kms_timeout)
+        if self._kms is None or (self._kms.endpoint, self._kms.timeout) != wanted:
+            self._kms = Kms(*wanted)
+        return self._kms
+
+    def _inspect(self, tenant, arn, action):
+        """The KMS's ``Finding`` for ``arn``; Qlik's answer of ``action`` (create, test, migrate) when the key
+        cannot be used or the KMS does not answer."""
+        try:
+            return self.kms().inspect(arn, tenant.datacenter)
+        except KmsUnavailable as exc:
+            if action == 'migrate':
+                raise ApiError(412, 'Encryption-12', 'Failed to initiate migration', str(exc)) from None
+            raise ApiError(408, 'Encryption-8', 'Failed to return a response within the timeout window',
+                           'The key provider (AWS-KMS) might be unavailable: %s' % exc) from None
+        except KmsRefused as exc:
+            if action == 'migrate':
+                raise ApiError(412, 'Encryption-12', 'Failed to initiate migration', exc.detail) from None
+            if exc.status == 406 and action == 'create':
+                raise ApiError(406, 'Encryption-6', 'Failed to register the provided AWS-KMS key',
+                               exc.detail) from None
+            if exc.status == 406:
+                raise ApiError(400, 'Encryption-88', 'Key validation failed', exc.detail) from None
+            raise _forbidden(exc.detail) from None
+
+    def _compliance(self, tenant, arn, provider=None):
         """(multiRegion, replicaKeys, drCompliant, complianceError-or-None) for a key."""
+        finding = provider.finding if provider is not None else None
+        if finding is not None:
+            return finding.multi_region, finding.replicas, finding.compliant, finding.error
         parts = arn.split(':')
         key_region, account, key_id = parts[3], parts[4], parts[5].split('/', 1)[1]
         multi = key_id.startswith('mrk-')
@@ -334,6 +404,10 @@ class Model:
             return multi, replicas, False, dict(
                 code='Encryption-88', region=dr,
                 message='The policy of the provided key does not allow the required action [%s] [GenerateDataKey].' % dr)
+        if key_region != tenant.datacenter:
+            return multi, replicas, False, dict(
+                code='Encryption-87', region=key_region,
+                message="The key %s is in %s, not in the tenant's region %s." % (key_id, key_region, tenant.datacenter))
         if not multi:
             return False, [], False, dict(
                 code='Encryption-89', region=dr,
@@ -342,7 +416,7 @@ class Model:
 
     @locked
     def render_provider(self, tenant, provider):
-        multi, replicas, compliant, error = self._compliance(tenant, provider.arn)
+        multi, replicas, compliant, error = self._compliance(tenant, provider.arn, provider)
         out = collections.OrderedDict()
         out['arn'] = provider.arn
         out['name'] = provider.name
@@ -421,16 +495,18 @@ class Model:
             raise ApiError(417, 'Encryption-17', 'Failed to validate AWS-KMS ARN structure',
                            'The ARN %s is not a valid AWS-KMS key ARN.' % arn)
         if behaviour == 'forbidden':
-            raise ApiError(403, 'Encryption-3', 'Unable to access the provided AWS-KMS key, access is forbidden',
-                           'Check if the AWS key policy allows access from Qlik Cloud.')
+            raise _forbidden('Check if the AWS key policy allows access from Qlik Cloud.')
+        if behaviour == 'undeclared':
+            raise _forbidden(_UNDECLARED % arn)
         if behaviour == 'unavailable':
             raise ApiError(408, 'Encryption-8', 'Failed to return a response within the timeout window',
                            'The key provider (AWS-KMS) might be unavailable.')
         if any(p.arn == arn for p in tenant.providers.values()):
             raise ApiError(409, 'Encryption-9', 'The provided key is already registered', arn)
+        finding = self._inspect(tenant, arn, 'create') if behaviour == 'kms' else None
         fingerprint = secrets.token_hex(16)
         provider = Provider(arn=arn, name=name, description=description, fingerprint=fingerprint,
-                            tenant_id=tenant.id, created_at=self._now_iso_seconds())
+                            tenant_id=tenant.id, created_at=self._now_iso_seconds(), finding=finding)
         tenant.providers[fingerprint] = provider
         return provider
 
@@ -469,10 +545,14 @@ class Model:
         if behaviour == 'unavailable':
             raise ApiError(408, 'Encryption-8', 'Failed to return a response within the timeout window',
                            'The key provider (AWS-KMS) might be unavailable.')
+        if behaviour == 'undeclared':
+            raise _forbidden(_UNDECLARED % provider.arn)
         if behaviour in ('invalid', 'forbidden'):
             raise ApiError(400, 'Encryption-88', 'Key validation failed',
                            'The policy of the provided key does not allow the required action [%s] [Decrypt].'
                            % provider.arn.split(':')[3])
+        if behaviour == 'kms':
+            provider.finding = self._inspect(tenant, provider.arn, 'test')
         return self.render_provider(tenant, provider)
 
     # --------------------------------------------------------------- migrations
@@ -551,9 +631,12 @@ class Model:
         if tenant.current == fingerprint:
             raise ApiError(424, 'Encryption-25', 'Failed to prepare migration',
                            'The key provider is already the current one.')
-        if self.behaviour(provider.arn) in ('invalid', 'forbidden', 'unavailable'):
+        behaviour = self.behaviour(provider.arn)
+        if behaviour in ('invalid', 'forbidden', 'unavailable', 'undeclared'):
             raise ApiError(412, 'Encryption-12', 'Failed to initiate migration',
                            'Qlik Cloud cannot use the key %s.' % provider.arn)
+        if behaviour == 'kms':
+            provider.finding = self._inspect(tenant, provider.arn, 'migrate')
         self._start_migration(tenant, provider.arn, fingerprint, '#BYOKv1#:%s' % fingerprint)
         return self.render_migration(tenant, self.config.migrate_style)
 

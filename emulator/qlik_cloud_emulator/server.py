@@ -28,6 +28,7 @@ from .config import EmulatorConfig
 from .gateway import Gateway, HostInfo
 from .hosts import admin, console, registration, tenant as tenant_host
 from .model import REGION_OF_DATACENTER, Model
+from .roles import env_name
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -118,10 +119,11 @@ class Emulator:
         self._acceptor = _Acceptor()
         self._lock = threading.Lock()
         self.registration_url = self.console_url = self.admin_url = None
+        self.registration_urls = {}  # region code -> its registration host's URL
         self.seed_tenants = []
 
     # ---------------------------------------------------------------- hosts
-    def _listen(self, kind, tenant_id=None, port=0, app=None):
+    def _listen(self, kind, tenant_id=None, port=0, app=None, region=None):
         # a plain listening socket: the TLS handshake happens in each connection's own thread (see
         # _Acceptor), so that one slow client cannot hold up the others
         server = make_server(self.bind, port, None, threaded=True, request_handler=_QuietHandler)
@@ -129,7 +131,7 @@ class Emulator:
         server.finish_request = _tls_first(server.finish_request, self._ssl)
         server.verbose = self.verbose
         netloc = '%s:%d' % (self.bind, server.server_port)
-        info = HostInfo(kind, netloc, tenant_id)
+        info = HostInfo(kind, netloc, tenant_id, region)
         server.app = app if app is not None else self.gateway.wrap(self._apps[kind], info)
         with self._lock:
             self._servers.append(server)
@@ -141,7 +143,10 @@ class Emulator:
 
     def start(self):
         self._acceptor.start()
-        self.registration_url = 'https://' + self._listen('registration', port=self.registration_port)
+        for number, region in enumerate(self.config.region_codes()):
+            self.registration_urls[region] = 'https://' + self._listen(
+                'registration', port=self.registration_port if number == 0 else 0, region=region)
+        self.registration_url = self.registration_urls[self.config.region_codes()[0]]
         self.console_url = 'https://' + self._listen('console')
         self.admin_url = 'https://' + self._listen('admin', app=admin.create_app(self))
         for dummy in range(self.config.seed_tenants):
@@ -166,12 +171,14 @@ class Emulator:
     # -------------------------------------------------------------- helpers
     def add_tenant(self, name=None, datacenter=None, migration_seconds=None, region=None):
         """Create a tenant directly (no API call, nothing logged), as if made earlier; ``region`` (a region
-        code such as ``us``) puts it in another region, whose registration host this emulator is not."""
+        code such as ``us``) puts it in that region (with ``--regions``: one whose registration host this emulator
+        may not be)."""
         if region and datacenter is None:
             datacenter = next(d for d, r in REGION_OF_DATACENTER.items() if r == region)
+        if region is None and REGION_OF_DATACENTER.get(datacenter) in self.config.region_codes():
+            region = REGION_OF_DATACENTER[datacenter]  # the datacenter's region, when it has a registration host
         tenant = self.model.create_tenant(self.config.license_key, datacenter, name,
-                                          migration_seconds=migration_seconds)
-        tenant.region = region
+                                          migration_seconds=migration_seconds, region=region)
         return tenant
 
     def faults(self, **settings):
@@ -235,12 +242,28 @@ class Emulator:
             QLIK_REGISTRATION_URL=self.registration_url,
             QLIK_ORGANIZATION_URL=self.console_url, QLIK_SUBSCRIPTION_ID=self.config.subscription_id,
             QLIK_CLIENT_ID=self.config.client_id, QLIK_CLIENT_SECRET=self.config.client_secret,
-            QLIK_CA_PATH=self.ca_path, QLIK_EMULATOR_ADMIN_URL=self.admin_url)
+            QLIK_CA_PATH=self.ca_path, QLIK_EMULATOR_ADMIN_URL=self.admin_url, **self._client_env())
+
+    def _client_env(self):
+        out = {}
+        regions = self.config.region_codes()
+        for region in regions if len(regions) > 1 else ():
+            client_id, secret = self.config.region_client(region)
+            out['QLIK_EMULATOR_REGION_%s_REGISTRATION_URL' % env_name(region)] = self.registration_urls[region]
+            out['QLIK_EMULATOR_REGION_%s_CLIENT_ID' % env_name(region)] = client_id
+            out['QLIK_EMULATOR_REGION_%s_CLIENT_SECRET' % env_name(region)] = secret
+        for client in self.model.roles.named.values():
+            out['QLIK_EMULATOR_CLIENT_%s_ID' % env_name(client.name)] = client.client_id
+            out['QLIK_EMULATOR_CLIENT_%s_SECRET' % env_name(client.name)] = client.secret
+        return out
 
     def describe(self):
         return dict(
             registration_url=self.registration_url, console_url=self.console_url, admin_url=self.admin_url,
             ca_path=self.ca_path, client_id=self.config.client_id, subscription_id=self.config.subscription_id,
             license_key=self.config.license_key,
+            clients=[c.describe() for c in self.model.roles.named.values()],
+            regions=[dict(region=r, registration_url=self.registration_urls[r], client_id=self.config.region_client(r)[0])
+                     for r in self.config.region_codes()],
             tenants=[dict(id=t.id, name=t.name, url=self.url(t), api_key=t.api_key)
                      for t in self.model.list_tenants()])

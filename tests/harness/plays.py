@@ -3,10 +3,19 @@ the key providers the emulator holds."""
 
 from __future__ import annotations
 
+from qlik_cloud_emulator import DATACENTERS
+
 KEY_PROVIDER = 'qlikcloud.platform.qlik_key_provider'
 ARN = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4f067e0987c7612a4560'
 ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/mrk-2678f8123a236c3123469387dc2ce561'
 ENC = '/api/v1/encryption/keyproviders'
+# The keys the tests' emulators know (the emulator refuses any other key with 403, as Qlik refuses a key it cannot
+# reach): every key of the two made-up AWS accounts the tests, examples and tools use, in the emulator's
+# datacenters (a typo in the region, eu-wset-1, is not known). Keys of other accounts are unknown, which the tests of
+# refused keys rely on (tests/integration/test_emulator_keys.py).
+TEST_ACCOUNTS = ('111222334455', '111122223333')
+TEST_KEYS = dict(('arn:aws:kms:%s:%s:key/*' % (datacenter, account), 'ok')
+                 for account in TEST_ACCOUNTS for datacenter in DATACENTERS)
 
 
 def writes(emulator, since):

@@ -4,7 +4,7 @@
     GET    /_emulator/state     tenants, key providers, migrations (and how many each tenant's calls started)
     GET    /_emulator/log       the request log (?host=URL, ?writes=true, ?since=SEQ); DELETE clears it
     GET    /_emulator/config    the settings; PATCH changes some ({"fault_rate": 0.3, ...})
-    POST   /_emulator/tenants   add tenants directly ({"count": N, "name", "datacenter", "migration_seconds"})
+    POST   /_emulator/tenants   add tenants directly ({"count": N, "name", "datacenter", "migration_seconds", "region"})
     POST   /_emulator/tokens/expire   every issued token expires now
     POST   /_emulator/automations, /_emulator/automation-connections   seed Qlik Automate ({"name", ...})
     GET    /_emulator/clock     the emulator's time; POST {"advance": SECONDS} moves it forward
@@ -57,7 +57,7 @@ def create_app(emulator):
     def add_tenants():
         data = request.get_json(silent=True) or {}
         made = [emulator.add_tenant(data.get('name') if data.get('count', 1) == 1 else None,
-                                    data.get('datacenter'), data.get('migration_seconds'))
+                                    data.get('datacenter'), data.get('migration_seconds'), data.get('region'))
                 for dummy in range(int(data.get('count', 1)))]
         return jsonify([dict(id=t.id, name=t.name, url=emulator.url(t)) for t in made]), 201
 

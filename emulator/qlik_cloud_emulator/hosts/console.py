@@ -30,6 +30,14 @@ def _from_cursor(cursor, style):
     return text[len('after:'):]
 
 
+# What the Organization API's filter takes (tenants-and-organization.md): regionCode and status eq/ne; name,
+# hostnames and id eq only; subscriptionId eq (and required); the dates compared; others eq/ne.
+ORG_FILTER = dict(subscriptionId=('eq',), regionCode=('eq', 'ne'), status=('eq', 'ne'), name=('eq',),
+                  hostnames=('eq',), id=('eq',), countryCode=('eq', 'ne'), originalId=('eq', 'ne'),
+                  createdAt=('eq', 'ne', 'gt', 'ge', 'lt', 'le'), updatedAt=('eq', 'ne', 'gt', 'ge', 'lt', 'le'))
+ORG_SORT = ('name', 'regionCode', 'createdAt', 'updatedAt', 'status', 'id')
+
+
 def create_app(model):
     app = common.create_app('qlik_cloud_emulator_console', model)
     config = model.config
@@ -45,8 +53,8 @@ def create_app(model):
     @app.get('/api/core/tenants')
     def org_list_tenants():
         organization_client()
-        terms = common.parse_scim(request.args.get('filter', ''))
-        if not any(attr == 'subscriptionId' and op == 'eq' for attr, op, dummy in terms):
+        tree = common.parse_scim(request.args.get('filter', ''), ORG_FILTER)
+        if not any(attr == 'subscriptionId' and op == 'eq' for attr, op, dummy in common.scim_terms(tree)):
             raise ApiError(400, 'CORE-2', 'subscriptionId is required in the filter')
         try:
             limit = int(request.args.get('limit', 20))
@@ -54,7 +62,8 @@ def create_app(model):
             raise ApiError(400, 'CORE-3', 'Invalid limit')
         if not 0 <= limit <= 100:
             raise ApiError(400, 'CORE-3', 'Invalid limit', 'limit must be 0 to 100')
-        matching = [r for r in model.org_tenants(base_url()) if common.scim_match(r, terms)]
+        matching = [r for r in model.org_tenants(base_url()) if common.scim_match(r, tree)]
+        matching = common.sort_records(matching, ORG_SORT, code='CORE-5')
         body = common.paged(matching, min(limit, config.org_max_page),
                             to_cursor=lambda i: _to_cursor(i, config.org_cursor),
                             from_cursor=lambda c: _from_cursor(c, config.org_cursor))
