@@ -32,6 +32,7 @@ sys.path.insert(0, REPO)  # for tests.harness (the emulator is the installed pac
 from qlik_cloud_emulator import Emulator, EmulatorConfig  # noqa: E402
 from tests.harness.collection import link_collection, recap  # noqa: E402
 from tests.harness.playbook import Ansible  # noqa: E402
+from tests.harness.plays import TEST_KEYS  # noqa: E402
 
 KEY = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-4a1c0f1e2d3b4a5b6c7d8e9f0a1b2c3d'
 KEY2 = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
@@ -45,7 +46,9 @@ ENC = '/api/v1/encryption/keyproviders'
 class Bench:
     def __init__(self, workdir, migration_seconds):
         self.workdir = workdir
-        self.emulator = Emulator(EmulatorConfig(migration_seconds=migration_seconds), workdir=workdir).start()
+        # the emulator knows the keys of the tests' AWS accounts (KEY, KEY2); any other key it refuses, as Qlik does
+        self.emulator = Emulator(EmulatorConfig(migration_seconds=migration_seconds, key_behaviours=dict(TEST_KEYS)),
+                                 workdir=workdir).start()
         collections = link_collection(workdir)
         self.ansible = Ansible(self.emulator, collections, workdir)
         cfg = self.emulator.config
