@@ -483,7 +483,7 @@ def write_results(path, args, counts, noop, first, mixed, latency, cost, role_ta
               '| --- | --- | --- | --- | --- | --- |']
     lines += ['| %d | %s | %.1f | %.1f | %.3f | %d |' % (size, labels[p], wall, cpu, cpu / size, runs)
               for size, p, wall, cpu, runs in noop]
-    lines += ['', '## 3. First converge with 60-s migrations', '',
+    lines += ['', '## 3. First converge with %.0f-s migrations' % args.first_seconds, '',
               '%d new tenants (no key provider), migrations of %.0f s each, the fleet step against the floor (both '
               'start every migration before waiting for any).' % (args.first_size, args.first_seconds), '',
               '| Path | Wall (s) | Controller CPU (s) | Token exchanges | Reads | Writes |',
@@ -535,9 +535,9 @@ def write_results(path, args, counts, noop, first, mixed, latency, cost, role_ta
     debug_cpu = next(cpu for label, sec, cpu in cost_rows if label == 'ansible.builtin.debug')
     lines += ['## Where the time goes', '',
               'A converged tenant costs the role (the fleet example) %d task runs: %s. The fleet step runs once for the '
-              'whole batch and converges every tenant in threads in one process; per host, Ansible still computes '
-              'the variables of every task (also of the `run_once` steps and the facts step), and the report step '
-              'is skipped on a host whose tenant did not change (a skipped task: the fork of a worker, about 17 ms). '
+              'whole batch and converges every tenant in threads in one process; the facts step is one task for the '
+              'batch (a loop item per host); the report step is the one task per host left, which keeps every host '
+              'in PLAY RECAP with its own ok, changed or failed. '
               'A trivial task costs %.0f ms of controller CPU per host on this machine (section 6): every task per '
               'host that the fleet step replaced was one of those. Through `roles:` Ansible adds its argument-spec '
               'task per host (section 2, "role via roles:"); the fleet example avoids it with `rolespec_validate: '
