@@ -159,9 +159,12 @@ class Gateway:
             return self._fault_random.choice(list(cfg.fault_kinds))
 
     def reset_faults(self, settings):
-        """Apply fault settings (``fault_*`` of EmulatorConfig) and restart the fault counters."""
+        """Apply fault settings (``fault_*`` of EmulatorConfig) and restart the fault counters; a ``fault_seed``
+        among them restarts the fault sequence from that seed (the same faults on every run)."""
         with self._lock:
             self.config.update(settings)
+            if settings.get('fault_seed') is not None:
+                self._fault_random = random.Random(settings['fault_seed'])
             self.faults_injected = 0
             self._fault_candidates = 0
 

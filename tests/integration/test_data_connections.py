@@ -218,7 +218,7 @@ def test_info_reads_every_page_and_only_what_the_caller_may_see(emulator, ansibl
     assert all('limit=100' in e['query'] and 'noDatafiles=true' in e['query'] for e in pages[:2])
 
 
-FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=11)
+FAULTS = dict(fault_rate=0.3, fault_kinds=('429', '500', '503', 'drop', 'drop_after'), fault_seed=1)
 
 
 def test_thirty_percent_faults_converge(emulator, ansible, tmp_path):
