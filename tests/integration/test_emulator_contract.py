@@ -7,27 +7,12 @@ from __future__ import annotations
 import pytest
 import requests
 
+from tests.harness.api import Http
+
 ENC = '/api/v1/encryption/keyproviders'
 CLIENTS = '/api/v1/oauth-clients'
 KEYS = '/api/v1/api-keys'
 JWK = dict(kty='RSA', kid='k1', alg='RS256', use='sig', n='sXch', e='AQAB')
-
-
-class Http:
-    def __init__(self, emulator, url=None, token=True):
-        self.url = url or emulator.source_tenant_url
-        self.session = requests.Session()
-        self.session.verify = emulator.ca_path
-        self.session.trust_env = False
-        if token:
-            cfg = emulator.config
-            answer = self.session.post(self.url + '/oauth/token', json=dict(
-                client_id=cfg.client_id, client_secret=cfg.client_secret, grant_type='client_credentials'))
-            assert answer.status_code == 200, answer.text
-            self.session.headers['Authorization'] = 'Bearer ' + answer.json()['access_token']
-
-    def __getattr__(self, method):
-        return lambda path, **kw: self.session.request(method.upper(), self.url + path, **kw)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from qlik_cloud_emulator.cli import parse_args
+from tests.harness import api
 from tests.harness.moto import ACCOUNT_ID
 
 ENC = '/api/v1/encryption/keyproviders'
@@ -20,20 +21,8 @@ UNKNOWN = 'arn:aws:kms:eu-west-1:999988887777:key/mrk-1237c011a37e4f067e0987c761
 TYPO = 'arn:aws:kms:eu-wset-1:111122223333:key/mrk-1237c011a37e4f067e0987c7612a4560'
 
 
-class Http:
-    def __init__(self, emulator, url=None):
-        self.url = url or emulator.source_tenant_url
-        self.session = requests.Session()
-        self.session.verify = emulator.ca_path
-        self.session.trust_env = False
-        cfg = emulator.config
-        answer = self.session.post(self.url + '/oauth/token', json=dict(
-            client_id=cfg.client_id, client_secret=cfg.client_secret, grant_type='client_credentials'))
-        assert answer.status_code == 200, answer.text
-        self.session.headers['Authorization'] = 'Bearer ' + answer.json()['access_token']
-
-    def __getattr__(self, method):
-        return lambda path, **kw: self.session.request(method.upper(), self.url + path, **kw)
+class Http(api.Http):
+    """Raw HTTP to a tenant, with the key-provider calls these tests make."""
 
     def create(self, arn, name='k'):
         return self.post(ENC, json=dict(name=name, arn=arn, keyprovider='AWS-KMS'))
