@@ -33,8 +33,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5e4d3c2b1a0'
 
 
-def _play(title, env, extra=(), playbook='encrypted_tenant.yml', inventory=os.path.join(REPO, 'examples',
-                                                                                       'inventory.yml')):
+INVENTORY = os.path.join(REPO, 'examples', 'inventory.yml')
+
+
+def _play(title, env, extra=(), playbook='encrypted_tenant.yml', inventory=INVENTORY):
     print('\n=== %s ===' % title, flush=True)
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
                os.path.join(REPO, 'examples', playbook)] + list(extra)

@@ -69,7 +69,7 @@ options:
     default: 3600
   require_dr_compliant:
     description:
-      - Before starting a migration to an AWS-KMS key, the module checks the key as Qlik will: a key whose ARN
+      - Before starting a migration to an AWS-KMS key, the module checks the key as Qlik will. A key whose ARN
         names another region than the tenant's is refused, naming both, and nothing is written. The tenant's
         region comes from its host name (C(<tenant>.<code>.qlikcloud.com)) or else from the tenant's own record
         (C(GET /api/v1/tenants/me), its C(datacenter)), read only when a migration would start.

@@ -18,7 +18,7 @@ description:
   - An unchanged provider causes no write at all. A rename is one PATCH that replaces only
     the fields that differ.
   - When Qlik refuses a key (HTTP 403 when the key policy does not let Qlik in, 406, 417; or a failed
-    O(validate)), the error names the ARN and what to check in AWS: the key policy of the key and of its
+    O(validate)), the error names the ARN and what to check in AWS, that is the key policy of the key and of its
     replica, the replica in Qlik's DR region, and the key's region.
     M(qlikcloud.platform.qlik_aws_kms_key) makes a key that passes these checks.
   - This module does not make a key the tenant's current key; use
@@ -73,7 +73,7 @@ options:
     default: false
   require_dr_compliant:
     description:
-      - Before registering a key, the module checks it as Qlik will: a key whose ARN names another region than
+      - Before registering a key, the module checks it as Qlik will. A key whose ARN names another region than
         the tenant's is refused, naming both, and nothing is written. The tenant's region comes from its host
         name (C(<tenant>.<code>.qlikcloud.com)) or, when that does not tell, from the tenant's own record
         (C(GET /api/v1/tenants/me), its C(datacenter)); that read is made only when the module would register

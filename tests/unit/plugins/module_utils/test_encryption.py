@@ -109,8 +109,8 @@ def test_a_missing_description_reads_as_empty():
 
 # ------------------------------------------------------------------------------- the key before Qlik sees it
 @pytest.mark.parametrize('host,region', [
-    ('acme.eu.qlikcloud.com', 'eu-west-1'), ('ACME.US.qlikcloud.com', 'us-east-1'), ('acme.de.qlikcloud.com:443',
-                                                                                       'eu-central-1'),
+    ('acme.eu.qlikcloud.com', 'eu-west-1'), ('ACME.US.qlikcloud.com', 'us-east-1'),
+    ('acme.de.qlikcloud.com:443', 'eu-central-1'),
     ('acme.uk.qlikcloud.com', 'eu-west-2'), ('acme.jp.qlikcloud.com', 'ap-northeast-1'),
     # ap and sg: paired the other way round by qlik-cli's help than by AWS, so the tenant's record is read
     ('acme.ap.qlikcloud.com', None), ('acme.sg.qlikcloud.com', None),
