@@ -5,9 +5,13 @@
 3. run it again: changed=0,
 4. rotate to a second key (and prune the first),
 5. rotate the secret of the new tenant's pipeline OAuth client,
-6. audit every secret the tenant holds (examples/secrets_audit.yml, one CSV), then stop the emulator.
+6. audit every secret the tenant holds (examples/secrets_audit.yml, one CSV),
+7. both clouds: a moto server stands in for AWS KMS; the key of a new tenant, acme-aws, is made there with
+   qlik_aws_kms_key (a multi-Region key, its replica in Qlik's DR region, a key policy for Qlik), then
+   examples/aws_key_and_tenant.yml creates the tenant and puts it on that key; a re-run changes nothing; a second
+   key is made and the tenant rotated to it. Then the emulator and moto stop.
 
-The same playbook runs against Qlik Cloud with other QLIK_* environment variables.
+The same playbooks run against Qlik Cloud and AWS with other QLIK_* and AWS_* environment variables.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import time
 from qlik_cloud_emulator import Emulator, EmulatorConfig
 
 from tests.harness.collection import link_collection, recap
+from tests.harness.moto import MotoServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,10 +34,12 @@ ROTATED_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/mrk-9f8e7d6c5b4a39281706f5
 EXAMPLE_KEYS = 'arn:aws:kms:eu-west-1:111122223333:key/*'  # the keys the emulator knows: the examples'
 
 
-def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
+INVENTORY = os.path.join(REPO, 'examples', 'inventory.yml')
+
+
+def _play(title, env, extra=(), playbook='encrypted_tenant.yml', inventory=INVENTORY):
     print('\n=== %s ===' % title, flush=True)
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-               '-i', os.path.join(REPO, 'examples', 'inventory.yml'),
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
                os.path.join(REPO, 'examples', playbook)] + list(extra)
     started = time.time()
     proc = subprocess.run(command, env=env, text=True, capture_output=True, check=False)
@@ -41,6 +48,63 @@ def _play(title, env, extra=(), playbook='encrypted_tenant.yml'):
     if proc.returncode:
         raise SystemExit('demo step failed: %s' % title)
     return recap(proc.stdout)
+
+
+def _make_aws_key(title, env, moto, alias, region='eu-west-1'):
+    """The key alone, as an ad-hoc task: qlik_aws_kms_key against moto; returns its ARN (read back from moto)."""
+    print('\n=== %s ===' % title, flush=True)
+    args = dict(region=region, alias=alias, aws_endpoint_url=moto.url)
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible'), 'localhost', '-i', 'localhost,',
+               '-m', 'qlikcloud.platform.qlik_aws_kms_key', '-a', json.dumps(args)]
+    print(' '.join(command[:-1] + ["'%s'" % command[-1]]))
+    proc = subprocess.run(command, env=env, text=True, capture_output=True, check=False)
+    if proc.returncode:
+        print(proc.stdout + proc.stderr)
+        raise SystemExit('demo step failed: %s' % title)
+    result = json.loads(proc.stdout.split(' => ', 1)[1])   # the key's policies are long: the gist of the result
+    print('changed=%s arn=%s\nreplica_arn=%s dr_compliant=%s\nAWS calls: %s' % (
+        result['changed'], result['arn'], result['replica_arn'], result['dr_compliant'],
+        ', '.join('%s (%s)' % (c['operation'], c['region']) for c in result['calls'])))
+    return moto.client(region).describe_key(KeyId='alias/' + alias)['KeyMetadata']['Arn']
+
+
+def _both_clouds(emulator, env, workdir):
+    """Step 7: moto for AWS KMS, a new tenant acme-aws on a key made there, re-run, rotation; a summary line and
+    whether it went as it should."""
+    moto = MotoServer(workdir).start()
+    print('\nmoto server (AWS KMS stand-in): %s' % moto.url)
+    inventory = os.path.join(workdir, 'aws-inventory.yml')
+    with open(inventory, 'w') as handle:
+        handle.write('qlik_tenants:\n  hosts:\n    acme-aws: {}\n')
+    # fake AWS keys and empty AWS files: nothing of the caller's AWS_* or ~/.aws is used
+    env = dict(dict((k, v) for k, v in env.items() if not k.startswith('AWS_')), **moto.env())
+    endpoint = ['-e', 'aws_endpoint_url=' + moto.url]
+    try:
+        first_arn = _make_aws_key('AWS: the key of acme-aws (multi-Region, replica in eu-west-3, policy for Qlik)',
+                                  env, moto, 'qlik-acme-aws')
+        # Qlik checks the key in AWS; the emulator is told that this one exists there (as --key ARN=ok does)
+        emulator.config.key_behaviours[first_arn] = 'ok'
+        first = _play('both clouds: create acme-aws and put it on the AWS key', env, endpoint,
+                      playbook='aws_key_and_tenant.yml', inventory=inventory)
+        again = _play('both clouds, second run: nothing to do', env, endpoint, playbook='aws_key_and_tenant.yml',
+                      inventory=inventory)
+        second_arn = _make_aws_key('AWS: a second key for acme-aws', env, moto, 'qlik-acme-aws-2027')
+        emulator.config.key_behaviours[second_arn] = 'ok'
+        rotated = _play('both clouds: rotate acme-aws to the second key', env,
+                        endpoint + ['-e', 'kms_key_alias=qlik-acme-aws-2027'], playbook='aws_key_and_tenant.yml',
+                        inventory=inventory)
+        keys = moto.kms_state()['keys']
+    finally:
+        moto.stop()
+    tenant = [t for t in emulator.model.tenants.values() if t.name == 'acme-aws'][0]
+    current = tenant.providers[tenant.current].arn if tenant.current else 'the Qlik-managed key'
+    summary = ('tenant acme-aws (%s) now runs on %s; AWS holds %d keys (primaries and replicas); both clouds: first '
+               'run changed=%d, second run changed=%d, rotation changed=%d' % (
+                   tenant.id, current, len(keys), first['acme-aws']['changed'], again['acme-aws']['changed'],
+                   rotated['acme-aws']['changed']))
+    ok = first['acme-aws']['changed'] > 0 and again['acme-aws']['changed'] == 0 and current == second_arn \
+        and [p.arn for p in tenant.providers.values()] == [second_arn] and len(keys) == 4
+    return summary, ok
 
 
 def main():
@@ -80,6 +144,7 @@ def main():
               playbook='secrets_audit.yml')
         with open(audit_csv) as handle:
             audit = handle.read()
+        aws_summary, aws_ok = _both_clouds(emulator, env, workdir)
     finally:
         emulator.stop()
     print('\n=== summary ===')
@@ -93,7 +158,8 @@ def main():
         clients[0].name if clients else '-', len(secrets), 'is it' if secrets == [stored] else 'is NOT it',
         secret_step['acme-prod']['changed']))
     print('secrets audit (%s):\n%s' % (audit_csv, audit))
-    ok = first['acme-prod']['changed'] > 0 and second['acme-prod']['changed'] == 0 and current == ROTATED_ARN \
+    print(aws_summary)
+    ok = aws_ok and first['acme-prod']['changed'] > 0 and second['acme-prod']['changed'] == 0 and current == ROTATED_ARN \
         and names == ['ACME CMK 2027'] and secrets == [stored] and 'oauth_client_secret' in audit \
         and stored not in audit
     print('demo %s' % ('succeeded' if ok else 'FAILED'))

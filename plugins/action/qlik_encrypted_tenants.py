@@ -89,10 +89,17 @@ class ActionModule(QlikAction):
         settings, secrets = {}, {}
         for name in hosts:
             host = inventory.get_host(name)
-            variables = task_vars if name == task_vars.get('inventory_hostname') else manager.get_vars(
+            first = name == task_vars.get('inventory_hostname')
+            variables = task_vars if first else manager.get_vars(
                 play=play, host=host, task=self._task, _hosts=task_vars.get('ansible_play_hosts'),
                 _hosts_all=task_vars.get('ansible_play_hosts_all'))
             templar = Templar(loader=self._loader, variables=variables)
+            if not first:
+                applies = self._applies(templar, variables)
+                if applies is not True:
+                    if applies:  # a message: the conditions could not be evaluated for this host
+                        settings[name] = applies
+                    continue
             values = {}
             try:
                 for option in options:
@@ -107,10 +114,41 @@ class ActionModule(QlikAction):
                 settings[name] = 'the role encrypted_tenant: %s' % '; '.join(validation.error_messages)
                 continue
             settings[name] = dict((k[len(PREFIX):], v) for k, v in validation.validated_parameters.items())
+            # what the role reads beyond its own options: the host's name and the inventory's region
+            settings[name]['_host'] = dict(inventory_hostname=name, qlik_tenant_region=templar.template(
+                variables.get('qlik_tenant_region') or ''))
         return settings, secrets
+
+    def _applies(self, templar, variables):
+        """Whether the role runs on this host: the ``when`` of this task and of every block, import and include
+        above it, evaluated for the host. A ``run_once`` task evaluates them for the first host only, and an
+        ``include_role`` with ``when`` leaves the other hosts in the play batch: without this, the fleet step would
+        converge hosts the play did not apply the role to. True, False, or why it cannot tell."""
+        node = self._task
+        try:
+            while node is not None:
+                if getattr(node, 'when', None) and not self._holds(node, templar, variables):
+                    return False
+                node = getattr(node, '_parent', None)
+        except Exception as exc:  # pylint: disable=broad-except
+            return 'could not tell whether the role applies to this host (its conditions failed: %s)' % exc
+        return True
+
+    @staticmethod
+    def _holds(node, templar, variables):
+        """``node``'s ``when`` for the host whose ``variables`` ``templar`` holds."""
+        if hasattr(templar, 'evaluate_conditional'):  # ansible-core 2.19 and later
+            return all(templar.evaluate_conditional(condition) for condition in node.when)
+        return node.evaluate_conditional(templar, variables)  # before 2.19: the Conditional mixin
 
     @staticmethod
     def _report(result, mine, host):
+        if mine and mine.get('fleet_skipped'):
+            result.update(failed=True, changed=False, msg=(
+                'the fleet step did not run: it runs once for the play batch, and a when on the role was false for '
+                'the first host of the batch (%s). Apply the role with ansible.builtin.include_role (its when is '
+                'evaluated for each host), or choose the hosts in the play\'s hosts: pattern' % mine['fleet_skipped']))
+            return result
         if not mine or mine.get('missing'):
             result.update(failed=True, changed=False, msg='the fleet step converged no tenant for host %s' % host)
             return result

@@ -20,12 +20,14 @@ from ansible_collections.qlikcloud.platform.plugins.module_utils.client import Q
 BASE = '/api/v1/encryption/keyproviders'
 QLIK_ARN = '#QLIK_MANAGED_KEY_PROVIDER#'
 COMPLETED = 'Completed'
+UUID = r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 KMS_ARN = re.compile(
     r'^arn:aws(-[a-z]+)*:kms:'              # partition: aws, aws-cn, aws-us-gov, ...
     r'[a-z]{2}(-[a-z]+)+-\d+:'              # region, e.g. eu-west-1
     r'\d{12}:'                              # 12-digit account
-    # key id: a UUID, or a multi-region id (mrk- and letters/digits; Qlik's own examples are not all 32 hex)
-    r'key/(mrk-[0-9A-Za-z]{16,64}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\Z')
+    # key id: a UUID (single-Region), or a multi-Region id: mrk- and 32 hex digits on AWS (letters and digits:
+    # Qlik's own examples are not all hex), or mrk- and a UUID with dashes, as moto makes them (fact sheet, 6)
+    r'key/(mrk-[0-9A-Za-z]{16,64}|(mrk-)?' + UUID + r')\Z')
 FINGERPRINT = re.compile(r'^[A-Za-z0-9_-]{1,128}\Z')
 
 
@@ -74,6 +76,141 @@ def check_target(params, allow_qlik_arn=False):
     if params.get('fingerprint') is not None:
         params['fingerprint'] = validate_fingerprint(params['fingerprint'])
     validate_name(params.get('name'))
+
+
+# --- the key before Qlik sees it: its region and whether it can have a DR replica ---------------------------------
+# A tenant's host name is <tenant>.<region code>.qlikcloud.com. The codes whose AWS region is not in doubt; for the
+# others (ap, sg: qlik-cli's help pairs them with ap-southeast-1/-2 the reverse of AWS's naming, fact sheet section
+# 2; and every alias or custom domain) the tenant's own record says it (its ``datacenter``).
+HOST_REGIONS = {'us': 'us-east-1', 'eu': 'eu-west-1', 'de': 'eu-central-1', 'uk': 'eu-west-2', 'jp': 'ap-northeast-1'}
+QLIK_HOST = re.compile(r'^[A-Za-z0-9-]+\.([a-z]{2})\.qlikcloud\.com(:443)?\Z')
+TENANT_ME = '/api/v1/tenants/me'
+
+
+def arn_region(arn):
+    """The region of a KMS key ARN (validated by validate_arn)."""
+    return arn.split(':')[3]
+
+
+def arn_key_id(arn):
+    return arn.split(':', 5)[5].split('/', 1)[1]
+
+
+def is_multi_region(arn):
+    """Whether the ARN names a multi-Region key: its key id starts with ``mrk-`` (AWS's, and moto's)."""
+    return arn_key_id(arn).startswith('mrk-')
+
+
+def dr_region_of(region):
+    """``(listed, dr_region)`` from Qlik's region table (aws_kms.DR_REGIONS), imported when a check needs it: that
+    module imports boto3, which a run that writes nothing has no need to load."""
+    from ansible_collections.qlikcloud.platform.plugins.module_utils.aws_kms import DR_REGIONS  # pylint: disable=import-outside-toplevel
+    return region in DR_REGIONS, DR_REGIONS.get(region)
+
+
+def region_from_host(host):
+    """The AWS region of a tenant host ``<tenant>.<code>.qlikcloud.com`` whose code is in HOST_REGIONS, else None."""
+    match = QLIK_HOST.match((host or '').lower())
+    return HOST_REGIONS.get(match.group(1)) if match else None
+
+
+class TenantRegion:
+    """The AWS region of the tenant behind ``client``, learnt once and only when a check needs it (before a write):
+    from its host name when that tells (no request), else from its own record (``GET /api/v1/tenants/me``, its
+    ``datacenter``). ``get()`` is ``(region, source)``; region is None, and ``source`` says why, when neither tells.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self._answer = None
+
+    def get(self):
+        if self._answer is None:
+            self._answer = self._learn()
+        return self._answer
+
+    def _learn(self):
+        host = self.client.host
+        region = region_from_host(host)
+        if region:
+            return region, 'its host name %s' % host
+        try:
+            record = self.client.json(self.client.get(TENANT_ME), 'GET', TENANT_ME, 'the tenant')
+        except QlikAPIError as exc:
+            return None, 'GET %s on %s failed: %s' % (TENANT_ME, host, exc.message)
+        datacenter = record.get('datacenter') if isinstance(record, dict) else None
+        if isinstance(datacenter, str) and datacenter:
+            return datacenter, 'its datacenter (GET %s)' % TENANT_ME
+        code = record.get('region') if isinstance(record, dict) else None
+        if code in HOST_REGIONS:
+            return HOST_REGIONS[code], 'its region code %s (GET %s)' % (code, TENANT_ME)
+        return None, 'GET %s on %s named no datacenter' % (TENANT_ME, host)
+
+
+def check_key_region(arn, tenant_region, warn, require_dr_compliant=False):
+    """Refuse (ValueError) a key in another region than the tenant's, naming both; for a single-Region key where
+    Qlik's table lists a DR region, warn (``warn(message)``) or, with ``require_dr_compliant``, refuse.
+
+    ``tenant_region`` is a TenantRegion; call this before the first write that would hand ``arn`` to Qlik."""
+    if not arn or arn == QLIK_ARN:
+        return
+    region, source = tenant_region.get()
+    host = tenant_region.client.host
+    if region is None:
+        warn('the region of tenant %s is not known (%s): whether key %s is in it was not checked' % (
+            host, source, arn))
+    elif arn_region(arn) != region:
+        raise ValueError(
+            'arn %s is a key in %s, but tenant %s is in %s (%s): Qlik needs the key in the tenant\'s region; '
+            'create it in %s (qlikcloud.platform.qlik_aws_kms_key with region: %s); nothing was written' % (
+                arn, arn_region(arn), host, region, source, region, region))
+    key_region = region or arn_region(arn)
+    listed, dr_region = dr_region_of(key_region)
+    if is_multi_region(arn) or not dr_region:
+        return
+    message = ('arn %s is a single-Region key (its key id is not mrk-...), but Qlik\'s table lists %s as the DR region '
+               'of %s: Qlik will find it not DR-compliant; use a multi-Region key with a replica in %s '
+               '(qlikcloud.platform.qlik_aws_kms_key makes one)' % (arn, dr_region, key_region, dr_region))
+    if require_dr_compliant:
+        raise ValueError(message + '; refused because require_dr_compliant is true, nothing was written')
+    warn(message)
+
+
+# Qlik's answers to a key it will not take (create: 403 no access, 406 other refusal, 417 malformed; test: 400)
+KEY_REFUSALS = (400, 403, 406, 417, 424)
+
+
+def refusal_hint(arn):
+    """What to check when Qlik refuses ``arn``: the key policy, the replica and the region."""
+    if not arn or arn == QLIK_ARN or not KMS_ARN.match(arn):
+        return ''
+    region = arn_region(arn)
+    listed, dr_region = dr_region_of(region)
+    replica = ('a multi-Region key with an enabled replica in %s, Qlik\'s DR region for %s' % (dr_region, region)
+               if dr_region else 'a symmetric key' + ('' if listed else ' (with a replica in the DR region Qlik '
+                                                                        'lists for %s)' % region))
+    return ('; check in AWS that key %s is %s, that the key policy of the key%s lets Qlik\'s principal use it '
+            '(Encrypt, Decrypt, GenerateDataKey*, DescribeKey), and that %s is the tenant\'s region; '
+            'qlikcloud.platform.qlik_aws_kms_key reports what is missing (dr_compliant, missing)' % (
+                arn, replica, ' and of the replica' if dr_region else '', region))
+
+
+def refused(exc, arn, prefix=''):
+    """``exc`` (a QlikAPIError); when Qlik refused the key (or KMS did not answer it in time), its message begins
+    with ``prefix`` and tells what to check (before Qlik's trace id, which stays last)."""
+    if exc.status in KEY_REFUSALS:
+        hint = refusal_hint(arn)
+    elif exc.status == 408:
+        hint = '; AWS KMS did not answer Qlik in time for key %s: run the task again' % arn
+    else:
+        return exc
+    message = exc.message
+    trace = ' (trace id %s)' % exc.trace_id if exc.trace_id else None
+    if trace and message.endswith(trace):
+        exc.message = prefix + message[:-len(trace)] + hint + trace
+    else:
+        exc.message = prefix + message + hint
+    return exc
 
 
 def _is_error_object(item):
@@ -231,7 +368,7 @@ class KeyProviders:
             created = self.client.write_once(lambda: self.client.post(BASE, body, ok=(201, 200)).json, recheck)
         except QlikAPIError as exc:
             if exc.status != 409:
-                raise
+                raise refused(exc, arn, 'Qlik refused to register key %s: ' % arn)
             created = recheck()
             if created is None:
                 raise

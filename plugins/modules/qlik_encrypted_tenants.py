@@ -137,8 +137,10 @@ def _steps():
     module door just says where the step runs."""
     if not _STEPS:
         # pylint: disable=import-outside-toplevel
-        from ansible_collections.qlikcloud.platform.plugins.modules import qlik_key_migration, qlik_key_provider, qlik_tenant
-        _STEPS.update(tenant=qlik_tenant, key_provider=qlik_key_provider, migration=qlik_key_migration)
+        from ansible_collections.qlikcloud.platform.plugins.modules import (
+            qlik_aws_kms_key, qlik_key_migration, qlik_key_provider, qlik_tenant)
+        _STEPS.update(aws_key=qlik_aws_kms_key, tenant=qlik_tenant, key_provider=qlik_key_provider,
+                      migration=qlik_key_migration)
         _STEPS.update((name, (module, ArgumentSpecValidator(**module.SPEC))) for name, module in list(_STEPS.items()))
     return _STEPS
 
@@ -214,6 +216,8 @@ class Tenant:
 
     def doing(self, step):
         """What ``step`` was doing, for its failure message."""
+        if step == 'aws_key':
+            return 'ensuring the AWS KMS key'
         target = 'the Qlik-managed key' if self.qlik else self.s['key']['arn'].strip()
         return dict(tenant='finding or creating the tenant', key_provider='registering key provider %s' % target,
                     start='migrating the tenant to %s' % target,
@@ -243,8 +247,35 @@ class Tenant:
             raise HostFailure('the tenant needs encrypted_tenant_url, encrypted_tenant_id, encrypted_tenant_name or a '
                               'license (encrypted_tenant_license_key / encrypted_tenant_source_tenant_url)')
 
+    def aws_key(self):
+        """With create_kms_key: ensure the key in AWS (qlik_aws_kms_key) and make its ARN the key to converge to."""
+        host = self.s.get('_host') or {}
+        region = self._text('kms_key_region') or self._text('datacenter') or host.get('qlik_tenant_region') or ''
+        key = self.s.get('key')
+        if not region or not (key in (None, {}) or (isinstance(key, dict) and 'arn' not in key)):
+            raise HostFailure(
+                'encrypted_tenant_create_kms_key needs the tenant\'s AWS region (encrypted_tenant_kms_key_region or '
+                'encrypted_tenant_datacenter, or the inventory\'s qlik_tenant_region), and no encrypted_tenant_key.arn: '
+                'the role uses the ARN of the key it ensures (name the key provider with encrypted_tenant_kms_key_name)')
+        alias = self._text('kms_key_alias') or 'qlik-%s' % (self._text('name') or host.get('inventory_hostname'))
+        made = self.step('aws_key', 'aws_key', dict(
+            region=region, dr_region=self._text('kms_key_dr_region'), alias=alias,
+            description=self._text('kms_key_description'), aws_profile=self._text('aws_profile'),
+            aws_endpoint_url=self._text('aws_endpoint_url')))
+        if not made.get('dr_compliant') and not self.check_mode and self.s.get('require_dr_compliant'):
+            raise HostFailure('the AWS key %s is not fit for Qlik: %s' % (
+                made.get('arn'), '; '.join(made.get('missing') or []) or 'not DR-compliant'))
+        # in check mode a key still to be made has no ARN yet: the later steps plan with a stand-in of its form
+        stand_in = 'arn:aws:kms:%s:000000000000:key/mrk-00000000000000000000000000000000' % region
+        key = key or {}
+        self.s['key'] = dict(arn=made.get('arn') or stand_in,
+                             name=self._text('kms_key_name') or key.get('name') or alias,
+                             description=self._text('kms_key_description') or key.get('description') or '')
+
     def start(self):
-        """Tenant, key provider, DR gate, start of the migration: everything up to the wait."""
+        """(The AWS key,) tenant, key provider, DR gate, start of the migration: everything up to the wait."""
+        if self.s.get('create_kms_key'):
+            self.aws_key()
         self.check_input()
         self.url = self._text('url') or ''
         if not self.url:
@@ -264,7 +295,8 @@ class Tenant:
             key = self.s['key']
             provider = self.step('key_provider', 'key_provider', dict(
                 self.connection(self.url), arn=key['arn'].strip(), name=key.get('name'),
-                description=key.get('description'), validate=bool(self.s.get('validate_key', True))))
+                description=key.get('description'), validate=bool(self.s.get('validate_key', True)),
+                require_dr_compliant=bool(self.s.get('require_dr_compliant'))))
         current = provider is not None and provider['key_provider'].get('current')
         prune = bool(self.s.get('prune_key_providers'))
         if not self.s.get('migrate', True) or not (self.qlik or prune or not current):
@@ -278,6 +310,7 @@ class Tenant:
         if self.qlik or not current:
             started = self.step('start', 'migration', dict(
                 self.connection(self.url), validate=False, wait=False,
+                require_dr_compliant=bool(self.s.get('require_dr_compliant')),
                 wait_timeout=self.s.get('wait_timeout', 3600), **self.target()))
             current = started['key_provider'].get('current')
         self.done = not self.s.get('wait', True) or not (prune or not current)
@@ -292,8 +325,10 @@ class Tenant:
         if self.qlik:
             return 'would keep the new tenant on the Qlik-managed key'
         key = self.s['key']
-        return 'would register key provider %s (%s) on the new tenant%s' % (
-            key.get('name') or '', key['arn'].strip(),
+        aws = 'would make the AWS KMS key (%s), then ' % key['arn'] if self.steps.get('aws_key', {}).get('changed') \
+            else 'would '
+        return '%sregister key provider %s (%s) on the new tenant%s' % (
+            aws, key.get('name') or '', key['arn'].strip(),
             ', validate it and migrate the tenant to it' if self.s.get('migrate', True) else '')
 
     # ------------------------------------------------------------ result
@@ -301,6 +336,8 @@ class Tenant:
         """What was done (or, in check mode, would be done), in one line."""
         steps = self.steps
         done = []
+        if steps.get('aws_key', {}).get('changed'):
+            done.append('made the AWS KMS key %s' % (steps['aws_key'].get('arn') or 'in %s' % self.s['key']['arn']))
         if steps.get('tenant', {}).get('changed'):
             done.append('updated the tenant')
         if steps.get('key_provider', {}).get('changed'):

@@ -67,6 +67,17 @@ options:
         starting a new migration.
     type: int
     default: 3600
+  require_dr_compliant:
+    description:
+      - Before starting a migration to an AWS-KMS key, the module checks the key as Qlik will. A key whose ARN
+        names another region than the tenant's is refused, naming both, and nothing is written. The tenant's
+        region comes from its host name (C(<tenant>.<code>.qlikcloud.com)) or else from the tenant's own record
+        (C(GET /api/v1/tenants/me), its C(datacenter)), read only when a migration would start.
+      - A single-Region key (its key id does not start with C(mrk-)) in a region for which Qlik lists a DR
+        (backup) region will be found not DR-compliant by Qlik. With V(false) the module warns; with V(true)
+        it refuses to migrate to it.
+    type: bool
+    default: false
   prune:
     description:
       - Once the target is the current key, delete every other AWS-KMS key provider of the tenant.
@@ -217,6 +228,7 @@ SPEC = dict(
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=3600),
         prune=dict(type='bool', default=False),
+        require_dr_compliant=dict(type='bool', default=False),
     ),
     mutually_exclusive=[('arn', 'fingerprint', 'name', 'qlik_managed')],
     required_one_of=[('arn', 'fingerprint', 'name', 'qlik_managed')],
@@ -282,6 +294,7 @@ class Converge:
         self.migrator = migrator
         self.providers = []
         self.result = {}
+        self.tenant_region = None
 
     # ------------------------------------------------------------------ reads
     def read(self):
@@ -312,6 +325,7 @@ class Converge:
         if self.task.diff:
             self.result['diff'] = dict(before=provider_view(current), after=provider_view(current))
         if target is None:
+            self.check_key(self.params['arn'])
             return self.plan(None, 'the key provider with %s is not registered yet; once an earlier task registers '
                                    'it, the tenant would migrate to it (check mode)' % _named(self.params))
         if target['current']:
@@ -326,6 +340,7 @@ class Converge:
                 return self.finish(target)
         if encryption.migration_running(migration) and not heads_to(migration, target):
             if self.task.check_mode:
+                self.check_key(target.get('arn'))
                 self.show_target(target)
                 return self.plan(target, 'would wait for the running %s to finish, then migrate to %s (check mode)' % (
                     describe(migration), target.get('arn')))
@@ -337,6 +352,7 @@ class Converge:
             self.show_target(target)  # joined: someone (perhaps an earlier run) started it
         else:
             if self.task.check_mode:
+                self.check_key(target.get('arn'))
                 self.show_target(target)
                 return self.plan(target, 'would migrate the tenant to %s (check mode)' % target.get('arn'))
             migration = self.start(target, migration)
@@ -350,6 +366,14 @@ class Converge:
         if not self.params['wait']:
             return self.result
         return self.finish(self.wait_for_target(target, migration))
+
+    def check_key(self, arn):
+        """The collection checks the key before Qlik does (before the first write, never on a no-op): its region is
+        the tenant's, and a single-Region key is warned about (refused with require_dr_compliant)."""
+        if arn and arn != encryption.QLIK_ARN:
+            if self.tenant_region is None:
+                self.tenant_region = encryption.TenantRegion(self.api.client)
+            encryption.check_key_region(arn, self.tenant_region, self.task.warn, self.params['require_dr_compliant'])
 
     def show_target(self, target):
         if 'diff' in self.result:
@@ -401,15 +425,19 @@ class Converge:
     def start(self, target, before):
         """Validate the key (when asked) and start the migration; return its record, or None when Qlik
         started nothing because the target became current meanwhile."""
+        if not encryption.is_qlik_provider(target):
+            self.check_key(target.get('arn'))
         self.result['changed'] = True
         self.show_target(target)
         if self.params['validate'] and not encryption.is_qlik_provider(target):
             try:
                 self.api.test(target['arnFingerPrint'])
             except QlikAPIError as exc:
-                exc.message = 'key provider %r (%s) did not validate, no migration started: %s' % (
-                    target.get('name'), target.get('arn'), exc.message)
-                raise
+                prefix = 'key provider %r (%s) did not validate, no migration started: ' % (
+                    target.get('name'), target.get('arn'))
+                if exc.status not in encryption.KEY_REFUSALS + (408,):
+                    exc.message = prefix + exc.message
+                raise encryption.refused(exc, target.get('arn'), prefix)
         started, record, refusal = self.migrator.trigger(target, before=before)
         if not started:
             # Qlik started nothing: another run got there first, or the key became current meanwhile

@@ -17,6 +17,10 @@ description:
     C(arnFingerPrint), which cannot be computed from the ARN).
   - An unchanged provider causes no write at all. A rename is one PATCH that replaces only
     the fields that differ.
+  - When Qlik refuses a key (HTTP 403 when the key policy does not let Qlik in, 406, 417; or a failed
+    O(validate)), the error names the ARN and what to check in AWS, that is the key policy of the key and of its
+    replica, the replica in Qlik's DR region, and the key's region.
+    M(qlikcloud.platform.qlik_aws_kms_key) makes a key that passes these checks.
   - This module does not make a key the tenant's current key; use
     M(qlikcloud.platform.qlik_key_migration) for that.
 author:
@@ -30,7 +34,8 @@ options:
     description:
       - The AWS KMS key ARN, for example
         V(arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37e4ft67e0987c7612a4560).
-        Multi-region keys (C(mrk-) ids) and single-region keys (UUID ids) are accepted.
+        Multi-region keys (C(mrk-) ids, also moto's C(mrk-) and a UUID) and single-region keys (UUID ids)
+        are accepted; see O(require_dr_compliant) for the checks made before the key is registered.
       - Whitespace around the ARN (the newline that ends a YAML block scalar, say) is removed;
         whitespace inside it is an error.
       - The natural key of a provider. Needed to create one. An ARN cannot be changed, so
@@ -64,6 +69,19 @@ options:
         that a converged run sends no request but one read. Its C(drCompliant) and
         C(complianceError) are in M(qlikcloud.platform.qlik_key_provider_info).
       - Not done in check mode, where nothing is sent but reads.
+    type: bool
+    default: false
+  require_dr_compliant:
+    description:
+      - Before registering a key, the module checks it as Qlik will. A key whose ARN names another region than
+        the tenant's is refused, naming both, and nothing is written. The tenant's region comes from its host
+        name (C(<tenant>.<code>.qlikcloud.com)) or, when that does not tell, from the tenant's own record
+        (C(GET /api/v1/tenants/me), its C(datacenter)); that read is made only when the module would register
+        the key, so a run that changes nothing sends no more requests.
+      - A single-Region key (its key id does not start with C(mrk-)) in a region for which Qlik lists a DR
+        (backup) region cannot have the replica that Qlik checks for, so Qlik will report it not DR-compliant.
+        With V(false) the module warns; with V(true) it refuses such a key before any write.
+      - The role C(qlikcloud.platform.encrypted_tenant) sets this from C(encrypted_tenant_require_dr_compliant).
     type: bool
     default: false
   state:
@@ -204,6 +222,7 @@ SPEC = dict(
         description=dict(type='str'),
         provider_type=dict(type='str', choices=['AWS-KMS'], default='AWS-KMS'),
         validate=dict(type='bool', default=False),
+        require_dr_compliant=dict(type='bool', default=False),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
     ),
 )
@@ -248,6 +267,9 @@ def run(task):
                              % params['fingerprint'])
         if not params['name']:
             raise ValueError('name is required to create the key provider for %s' % params['arn'])
+        # the collection checks the key before Qlik does: only when it would register it (a no-op sends nothing more)
+        encryption.check_key_region(params['arn'], encryption.TenantRegion(api.client), task.warn,
+                                    params['require_dr_compliant'])
     settings = dict(name=params['name'], description=params['description'])
     desired = dict(settings, arn=current['arn'] if current else params['arn'], keyprovider=params['provider_type'])
 
@@ -276,6 +298,7 @@ def run(task):
         try:
             result['validation'] = api.test(result['key_provider']['arnFingerPrint'])
         except QlikAPIError as exc:
+            encryption.refused(exc, result['key_provider'].get('arn'))
             raise TaskFailure('key provider %r (%s) did not validate: %s' % (
                 result['key_provider'].get('name'), result['key_provider'].get('arn'), exc.message),
                 result, **exc.to_result())

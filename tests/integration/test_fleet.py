@@ -172,3 +172,35 @@ def test_the_report_says_what_was_done(emulator, ansible, tmp_path):
             ARN[-4:], ARN, ARN, ARN[-4:], ARN)), run.output()
     again = ansible.run(play=fleet_play(emulator), inventory=path)
     assert again.task(REPORT_TASK, 'r0')['msg'] == 'on key key %s (%s): nothing to do' % (ARN[-4:], ARN)
+
+
+def test_only_the_hosts_the_play_applies_the_role_to_are_converged(emulator, ansible, tmp_path):
+    tenants = make(emulator, 3, prefix='w')
+    path = inventory(tmp_path, emulator, tenants, [ARN] * 3)
+    variables = fleet_play(emulator)['roles'][0]['vars']
+    role = dict(name='qlikcloud.platform.encrypted_tenant')
+    play = dict(fleet_play(emulator), roles=[], tasks=[
+        {'name': 'Converge', 'ansible.builtin.include_role': role, 'vars': variables,
+         'when': "inventory_hostname != 'w0'"}])
+    mark = emulator.last_seq()
+    run = ansible.run(play=play, inventory=path)
+    assert run.rc == 0, run.output()
+    # w0 is in the play batch but the play did not include the role for it: left alone
+    assert not [w for w in writes(emulator, mark) if w[0] == tenants['w0'].hostnames[0]], run.output()
+    assert tenants['w0'].current is None and not tenants['w0'].providers
+    for host in ('w1', 'w2'):
+        assert tenants[host].providers[tenants[host].current].arn == ARN, host
+    assert [sorted(r['result']['tenants']) for r in run.results if r['task'].endswith(FLEET_TASK)] == [['w1', 'w2']]
+
+    # a when on import_role is evaluated, for a run_once step, for the first host only: said plainly, nothing written
+    for tenant in tenants.values():
+        tenant.providers.clear()
+        tenant.current = None
+    play['tasks'][0] = {'name': 'Converge', 'ansible.builtin.import_role': role, 'vars': variables,
+                        'when': "inventory_hostname != 'w0'"}
+    mark = emulator.last_seq()
+    run = ansible.run(play=play, inventory=path)
+    assert run.rc != 0
+    assert {h for h, c in run.recap().items() if c['failed']} == {'w1', 'w2'}, run.output()
+    assert 'a when on the role was false for the first host of the batch (w0)' in run.task(REPORT_TASK, 'w1')['msg']
+    assert writes(emulator, mark) == []

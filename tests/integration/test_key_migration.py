@@ -238,3 +238,85 @@ def test_migration_that_completes_between_reads_is_not_started_again(emulator, a
     assert migrate_posts(emulator, mark) == []
     assert emulator.migrations_started(tenant) == 0  # started outside the module, none by it
     assert tenant.current == fingerprints[ARN]
+
+
+# ------------------------------------------------------------------ the collection checks the key before Qlik does
+US_ARN = 'arn:aws:kms:us-east-1:111222334455:key/mrk-5a1b2c3d4e5f60718293a4b5c6d7e8f9'
+SINGLE_ARN = 'arn:aws:kms:eu-west-1:111222334455:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+MOTO_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-aa860cf0-ce4b-42e4-b399-27f90d0d3d63'
+
+
+def registered_directly(emulator, arn, name):
+    """A provider registered in the emulator without the collection (say, by hand in the console): its fingerprint."""
+    provider = emulator.model.create_provider(emulator.source_tenant, dict(arn=arn, name=name, keyprovider='AWS-KMS'))
+    return provider.fingerprint
+
+
+def posts_and_patches(emulator, since):
+    return [(e['method'], e['path']) for e in emulator.requests(since=since)
+            if e['method'] in ('POST', 'PATCH', 'PUT', 'DELETE') and e['path'] != '/oauth/token']
+
+
+@pytest.mark.emulator(key_behaviours={US_ARN: 'ok'})
+@pytest.mark.parametrize('check', [False, True], ids=['run', 'check-mode'])
+def test_a_key_in_another_region_is_refused_before_the_test_and_the_migration(emulator, ansible, check):
+    registered_directly(emulator, US_ARN, 'us key')
+    mark = emulator.last_seq()
+    run = ansible.run([task('migrate', dict(ansible.connection(), arn=US_ARN), module=MIGRATION)], check=check)
+    result = run.task('migrate')
+    assert run.rc != 0, run.output()
+    assert result['msg'].startswith('arn %s is a key in us-east-1, but tenant %s is in eu-west-1' % (
+        US_ARN, emulator.source_tenant_url.split('://')[1])), result['msg']
+    assert posts_and_patches(emulator, mark) == []   # neither /actions/test nor /actions/migrate
+    assert emulator.source_tenant.current is None
+    assert emulator.migrations_started(emulator.source_tenant) == 0
+
+
+@pytest.mark.emulator(key_behaviours={SINGLE_ARN: 'ok'})
+def test_a_single_region_key_is_warned_about_or_refused_before_migrating(emulator, ansible):
+    fingerprint = registered_directly(emulator, SINGLE_ARN, 'single')
+    conn = ansible.connection()
+    mark = emulator.last_seq()
+    run = ansible.run([task('strict', dict(conn, arn=SINGLE_ARN, require_dr_compliant=True), module=MIGRATION)])
+    assert run.rc != 0
+    assert run.task('strict')['msg'].startswith('arn %s is a single-Region key' % SINGLE_ARN)
+    assert 'refused because require_dr_compliant is true, nothing was written' in run.task('strict')['msg']
+    assert posts_and_patches(emulator, mark) == []
+
+    mark = emulator.last_seq()
+    run = ansible.run([task('lenient', dict(conn, arn=SINGLE_ARN, validate=False), module=MIGRATION)])
+    result = run.task('lenient')
+    assert run.rc == 0 and result['changed'] is True, run.output()
+    assert any("Qlik's table lists eu-west-3 as the DR region of eu-west-1" in w for w in result['warnings'])
+    assert posts_and_patches(emulator, mark) == [('POST', '%s/%s/actions/migrate' % (ENC, fingerprint))]
+    assert emulator.source_tenant.current == fingerprint
+
+    # the key is current: a re-run is one list read, no tenant read, no warning
+    mark = emulator.last_seq()
+    run = ansible.run([task('lenient', dict(conn, arn=SINGLE_ARN, require_dr_compliant=True), module=MIGRATION)])
+    assert run.rc == 0 and run.task('lenient')['changed'] is False, run.output()
+    assert not run.task('lenient').get('warnings')
+    assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
+        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list')]
+
+
+@pytest.mark.emulator(key_behaviours={MOTO_ARN: 'ok'})
+def test_a_moto_made_key_is_migrated_to(emulator, ansible):
+    fingerprints = register(ansible, MOTO_ARN)
+    run = ansible.run([task('migrate', dict(ansible.connection(), arn=MOTO_ARN), module=MIGRATION)])
+    assert run.rc == 0 and run.task('migrate')['changed'] is True, run.output()
+    assert not run.task('migrate').get('warnings')
+    assert emulator.source_tenant.current == fingerprints[MOTO_ARN]
+
+
+def test_a_key_qlik_refuses_at_the_test_is_named_with_what_to_check(emulator, ansible):
+    registered_directly(emulator, ARN, 'refused')
+    emulator.config.key_behaviours[ARN] = 'invalid'   # registered, then its policy changed: the test answers 400
+    mark = emulator.last_seq()
+    run = ansible.run([task('migrate', dict(ansible.connection(), arn=ARN), module=MIGRATION)])
+    message = run.task('migrate')['msg']
+    assert run.rc != 0
+    assert message.startswith("key provider 'refused' (%s) did not validate, no migration started: " % ARN), message
+    assert 'the key policy of the key and of the replica lets Qlik' in message
+    assert 'enabled replica in eu-west-3' in message and "that eu-west-1 is the tenant's region" in message
+    assert migrate_posts(emulator, mark) == []

@@ -174,7 +174,9 @@ def test_lost_create_answer_is_settled_by_reading_again(emulator, ansible):
     result = run.task('create')
     assert run.rc == 0 and result['changed'] is True, run.output()
     log = [(e['method'], e['path'], e['fault']) for e in emulator.requests(since=mark) if e['path'] != '/oauth/token']
-    assert log == [('GET', ENC + '/actions/list', None), ('POST', ENC, 'drop_after'), ('GET', ENC, None)]
+    # the tenant's record (its region, for the key check) is read before the write, as on every create
+    assert log == [('GET', ENC + '/actions/list', None), ('GET', '/api/v1/tenants/me', None),
+                   ('POST', ENC, 'drop_after'), ('GET', ENC, None)]
     assert len(providers(emulator)) == 1
     assert result['key_provider']['arnFingerPrint'] == providers(emulator)[0]['arnFingerPrint']
 
@@ -227,6 +229,12 @@ def test_server_side_errors_are_clear(emulator, ansible):
     assert forbidden['msg'].endswith('(trace id %s)' % forbidden['trace_id']) and len(forbidden['trace_id']) == 32
     assert 'POST /api/v1/encryption/keyproviders on' in forbidden['msg']
     assert 'HTTP 403 - [Encryption-3] Unable to access the provided AWS-KMS key' in forbidden['msg']
+    # what to check, naming the key: its policy, its replica in Qlik's DR region, its region
+    assert forbidden['msg'].startswith('Qlik refused to register key %s: ' % ARN)
+    assert ('check in AWS that key %s is a multi-Region key with an enabled replica in eu-west-3' % ARN
+            in forbidden['msg'])
+    assert 'the key policy of the key and of the replica lets Qlik' in forbidden['msg']
+    assert "that eu-west-1 is the tenant's region" in forbidden['msg']
     assert run.task('417')['status'] == 417
     assert 'Failed to validate AWS-KMS ARN structure' in run.task('417')['msg']
     assert 'client credentials (client_id/client_secret) were rejected' in run.task('401')['msg']
@@ -236,3 +244,91 @@ def test_server_side_errors_are_clear(emulator, ansible):
     # the only writes are the two refused POSTs (403, 417); nothing was registered
     assert [(m, p) for m, p, b in writes(emulator, mark)] == [('POST', ENC), ('POST', ENC)]
     assert providers(emulator) == []
+
+
+# ------------------------------------------------------------------ the collection checks the key before Qlik does
+US_ARN = 'arn:aws:kms:us-east-1:111222334455:key/mrk-5a1b2c3d4e5f60718293a4b5c6d7e8f9'
+SINGLE_ARN = 'arn:aws:kms:eu-west-1:111222334455:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+SINGLE_ARN2 = 'arn:aws:kms:eu-west-1:111222334455:key/5678abcd-12ab-34cd-56ef-1234567890ab'
+# key ids as moto makes them: mrk- and a UUID with dashes, and a plain UUID (fact sheet, section 6)
+MOTO_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-aa860cf0-ce4b-42e4-b399-27f90d0d3d63'
+MOTO_SINGLE_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/aa860cf0-ce4b-42e4-b399-27f90d0d3d63'
+
+
+def no_post_or_patch(emulator, since):
+    return [(e['method'], e['path']) for e in emulator.requests(since=since)
+            if e['method'] in ('POST', 'PATCH', 'PUT', 'DELETE') and e['path'] != '/oauth/token']
+
+
+@pytest.mark.emulator(key_behaviours={US_ARN: 'ok', ARN: 'ok'})
+@pytest.mark.parametrize('check', [False, True], ids=['run', 'check-mode'])
+def test_a_key_in_another_region_than_the_tenant_is_refused_before_any_write(emulator, ansible, check):
+    # the source tenant is in eu-west-1 (its datacenter); its host name (127.0.0.1:port) does not tell
+    mark = emulator.last_seq()
+    run = ansible.run([task('create', dict(ansible.connection(), arn=US_ARN, name='wrong region'))], check=check)
+    result = run.task('create')
+    assert run.rc != 0 and result.get('changed') is False, run.output()
+    assert result['msg'].startswith('arn %s is a key in us-east-1, but tenant %s is in eu-west-1 (its datacenter' % (
+        US_ARN, emulator.source_tenant_url.split('://')[1])), result['msg']
+    assert 'nothing was written' in result['msg']
+    assert no_post_or_patch(emulator, mark) == []
+    # the one read beyond the list: the tenant's own record, which says its region
+    assert [(e['method'], e['path']) for e in emulator.requests(since=mark) if e['path'] != '/oauth/token'] == [
+        ('GET', ENC + '/actions/list'), ('GET', '/api/v1/tenants/me')]
+    assert providers(emulator) == []
+
+    # the same key goes to a tenant in us-east-1, and an eu-west-1 key is refused there
+    tenant = emulator.add_tenant(name='us-tenant', datacenter='us-east-1')
+    conn = ansible.connection(tenant)
+    mark = emulator.last_seq()
+    run = ansible.run([task('eu key', dict(conn, arn=ARN, name='eu key'), ignore_errors=True),
+                       task('us key', dict(conn, arn=US_ARN, name='us key'))], check=check)
+    assert 'is a key in eu-west-1, but tenant' in run.task('eu key')['msg']
+    assert 'is in us-east-1' in run.task('eu key')['msg']
+    assert run.rc == 0 and run.task('us key')['changed'] is True, run.output()
+    assert not run.task('us key').get('warnings')
+    assert no_post_or_patch(emulator, mark) == ([] if check else [('POST', ENC)])
+
+
+@pytest.mark.emulator(key_behaviours={SINGLE_ARN: 'ok', SINGLE_ARN2: 'ok'})
+def test_a_single_region_key_is_warned_about_or_refused_with_require_dr_compliant(emulator, ansible):
+    conn = ansible.connection()
+    mark = emulator.last_seq()
+    run = ansible.run([task('strict', dict(conn, arn=SINGLE_ARN2, name='single', require_dr_compliant=True),
+                            ignore_errors=True),
+                       task('lenient', dict(conn, arn=SINGLE_ARN, name='single'))])
+    strict = run.task('strict')
+    assert run.status('strict') == 'failed' and strict['changed'] is False, run.output()
+    assert strict['msg'] == (
+        "arn %s is a single-Region key (its key id is not mrk-...), but Qlik's table lists eu-west-3 as the DR region "
+        'of eu-west-1: Qlik will find it not DR-compliant; use a multi-Region key with a replica in eu-west-3 '
+        '(qlikcloud.platform.qlik_aws_kms_key makes one); refused because require_dr_compliant is true, nothing was '
+        'written' % SINGLE_ARN2)
+    lenient = run.task('lenient')
+    assert run.rc == 0 and lenient['changed'] is True, run.output()
+    assert [w for w in lenient['warnings'] if 'is a single-Region key' in w and SINGLE_ARN in w], lenient['warnings']
+    assert 'is a single-Region key' in run.stdout + run.stderr   # shown to the person running the play
+    # only the lenient task wrote: one POST of the single-Region key
+    assert [(m, p, b['arn']) for m, p, b in writes(emulator, mark)] == [('POST', ENC, SINGLE_ARN)]
+    assert [p['arn'] for p in providers(emulator)] == [SINGLE_ARN]
+
+    # a re-run changes nothing and sends nothing but the list: no check, no warning, no tenant read
+    mark = emulator.last_seq()
+    run = ansible.run([task('lenient', dict(conn, arn=SINGLE_ARN, name='single', require_dr_compliant=True))])
+    assert run.rc == 0 and run.task('lenient')['changed'] is False, run.output()
+    assert not run.task('lenient').get('warnings')
+    assert [(e['method'], e['path']) for e in emulator.requests(since=mark)] == [
+        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list')]
+
+
+@pytest.mark.emulator(key_behaviours={MOTO_ARN: 'ok', MOTO_SINGLE_ARN: 'ok'})
+def test_key_ids_as_moto_makes_them_are_accepted(emulator, ansible):
+    conn = ansible.connection()
+    run = ansible.run([task('mrk', dict(conn, arn=MOTO_ARN, name='moto mrk', validate=True)),
+                       task('single', dict(conn, arn=MOTO_SINGLE_ARN, name='moto single'))])
+    assert run.rc == 0, run.output()
+    assert run.task('mrk')['changed'] is True and run.task('mrk')['key_provider']['arn'] == MOTO_ARN
+    assert not run.task('mrk').get('warnings')   # mrk-<uuid> is a multi-Region key
+    assert run.task('mrk')['dr_compliant'] is True
+    assert any('is a single-Region key' in w for w in run.task('single')['warnings'])
+    assert sorted(p['arn'] for p in providers(emulator)) == sorted([MOTO_ARN, MOTO_SINGLE_ARN])

@@ -101,8 +101,8 @@ def test_first_converge_of_an_existing_tenant_runs_three_steps_on_one_token(emul
     fingerprint = tenant.current
     assert tenant.providers[fingerprint].arn == ARN
     entries = emulator.requests(since=mark)
-    assert [(e['method'], e['path']) for e in entries[:4]] == [
-        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list'), ('POST', ENC),
+    assert [(e['method'], e['path']) for e in entries[:5]] == [
+        ('POST', '/oauth/token'), ('GET', ENC + '/actions/list'), ('GET', '/api/v1/tenants/me'), ('POST', ENC),
         ('POST', '%s/%s/actions/test' % (ENC, fingerprint))]
     assert writes(emulator, mark) == [(host, 'POST', ENC), (host, 'POST', '%s/%s/actions/test' % (ENC, fingerprint)),
                                       (host, 'POST', '%s/%s/actions/migrate' % (ENC, fingerprint))]

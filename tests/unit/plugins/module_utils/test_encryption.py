@@ -34,6 +34,8 @@ def test_current_is_an_explicit_boolean():
     'arn:aws:kms:eu-west-1:111222334455:key/mrk-1237c011a37erft67ei987c7612q456',  # the reference's own example
     'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     'arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef',
+    'arn:aws:kms:eu-west-1:123456789012:key/mrk-aa860cf0-ce4b-42e4-b399-27f90d0d3d63',  # moto's multi-Region id
+    'arn:aws:kms:eu-west-1:123456789012:key/aa860cf0-ce4b-42e4-b399-27f90d0d3d63',  # moto's single-Region id
 ])
 def test_valid_arns(arn):
     assert encryption.validate_arn(arn) == arn
@@ -103,3 +105,48 @@ def test_a_list_of_qlik_error_objects_is_an_error_not_an_empty_list():
 def test_a_missing_description_reads_as_empty():
     assert encryption.normalize_provider({'arn': 'a'})['description'] == ''
     assert encryption.normalize_provider({'arn': 'a', 'description': 'd'})['description'] == 'd'
+
+
+# ------------------------------------------------------------------------------- the key before Qlik sees it
+@pytest.mark.parametrize('host,region', [
+    ('acme.eu.qlikcloud.com', 'eu-west-1'), ('ACME.US.qlikcloud.com', 'us-east-1'),
+    ('acme.de.qlikcloud.com:443', 'eu-central-1'),
+    ('acme.uk.qlikcloud.com', 'eu-west-2'), ('acme.jp.qlikcloud.com', 'ap-northeast-1'),
+    # ap and sg: paired the other way round by qlik-cli's help than by AWS, so the tenant's record is read
+    ('acme.ap.qlikcloud.com', None), ('acme.sg.qlikcloud.com', None),
+    ('analytics.example.com', None), ('127.0.0.1:8443', None), ('acme.eu.qlikcloud.com.evil.example', None),
+])
+def test_the_tenant_region_from_its_host_name_only_where_it_is_not_in_doubt(host, region):
+    assert encryption.region_from_host(host) == region
+
+
+class _Region:
+    def __init__(self, region, source='its datacenter'):
+        self.answer = (region, source)
+        self.client = type('Client', (), {'host': 'acme.example'})()
+
+    def get(self):
+        return self.answer
+
+
+def test_key_region_checks():
+    warnings = []
+    mrk = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-aa860cf0-ce4b-42e4-b399-27f90d0d3d63'
+    single = 'arn:aws:kms:eu-west-1:123456789012:key/aa860cf0-ce4b-42e4-b399-27f90d0d3d63'
+    encryption.check_key_region(mrk, _Region('eu-west-1'), warnings.append, require_dr_compliant=True)
+    assert warnings == []
+    with pytest.raises(ValueError) as info:
+        encryption.check_key_region(mrk, _Region('us-east-1'), warnings.append)
+    assert 'is a key in eu-west-1, but tenant acme.example is in us-east-1' in str(info.value)
+    encryption.check_key_region(single, _Region('eu-west-1'), warnings.append)
+    assert len(warnings) == 1 and 'single-Region key' in warnings[0] and 'eu-west-3' in warnings[0]
+    with pytest.raises(ValueError):
+        encryption.check_key_region(single, _Region('eu-west-1'), warnings.append, require_dr_compliant=True)
+    # a region with no DR region in Qlik's table (Sweden) needs no replica: no warning for a single-Region key
+    warnings[:] = []
+    encryption.check_key_region(single.replace('eu-west-1', 'eu-north-1'), _Region('eu-north-1'), warnings.append,
+                                require_dr_compliant=True)
+    assert warnings == []
+    # the tenant's region unknown: said, and the DR check still made from the key's own region
+    encryption.check_key_region(single, _Region(None, 'GET /api/v1/tenants/me failed'), warnings.append)
+    assert 'was not checked' in warnings[0] and 'single-Region key' in warnings[1]

@@ -27,7 +27,8 @@ class FakeAPI:
         self.providers = providers
         self.record = migration
         self.calls = []
-        self.client = type('Client', (), dict(base_url='https://t1.example'))()
+        # a host name that tells the tenant's region (eu-west-1): the key check before a start reads nothing
+        self.client = type('Client', (), dict(base_url='https://t1.eu.qlikcloud.com', host='t1.eu.qlikcloud.com'))()
 
     def make_current(self, fingerprint):
         self.qlik['current'] = fingerprint == 't1'
@@ -81,7 +82,7 @@ class FakeMigrator:
 
 def converge(api, migrator, check_mode=False, **params):
     base = dict(arn=None, fingerprint=None, name=None, qlik_managed=None, validate=True, wait=True,
-                wait_timeout=60, prune=False)
+                wait_timeout=60, prune=False, require_dr_compliant=False)
     base.update(params)
     task = Task(base, check_mode=check_mode, diff=True)
     return logic.Converge(task, api, migrator).run()
@@ -209,3 +210,14 @@ def test_progress_lines_are_throttled():
         now[0] = float(second)
         report(dict(migratingTo=A, progress=second, state='InProgress'), float(second))
     assert shown == ['migrating to %s 31%% (InProgress, 0m31s)' % A, 'migrating to %s 62%% (InProgress, 1m02s)' % A]
+
+
+def test_a_key_in_another_region_than_the_tenant_is_refused_before_the_test_and_the_start():
+    other = 'arn:aws:kms:us-east-1:111122223333:key/mrk-0000000000000000000000000000000d'
+    api = FakeAPI([provider(other, 'fd')])
+    migrator = FakeMigrator(api)
+    with pytest.raises(ValueError) as info:
+        converge(api, migrator, arn=other)
+    assert str(info.value).startswith('arn %s is a key in us-east-1, but tenant t1.eu.qlikcloud.com is in eu-west-1 '
+                                      '(its host name t1.eu.qlikcloud.com)' % other)
+    assert api.calls == ['list', 'details'] and migrator.calls == []
