@@ -351,8 +351,8 @@ class Tenant:
                         else 'started the migration to %s' % target)
         pruned = steps.get('wait', {}).get('pruned') or []
         if pruned:
-            done.append('deleted key provider(s) %s' % ', '.join('%s (%s)' % (p.get('name'), p.get('arn'))
-                                                                for p in pruned))
+            names = ', '.join('%s (%s)' % (p.get('name'), p.get('arn')) for p in pruned)
+            done.append('deleted key provider(s) %s' % names)
         provider = self.facts()['encrypted_tenant_key_provider']
         now = '%s (%s)' % (provider.get('name') or provider.get('keyprovider'), provider.get('arn') or 'Qlik-managed')
         if not done:
