@@ -204,3 +204,18 @@ def test_only_the_hosts_the_play_applies_the_role_to_are_converged(emulator, ans
     assert {h for h, c in run.recap().items() if c['failed']} == {'w1', 'w2'}, run.output()
     assert 'a when on the role was false for the first host of the batch (w0)' in run.task(REPORT_TASK, 'w1')['msg']
     assert writes(emulator, mark) == []
+
+
+def test_a_wait_that_times_out_fails_its_host_and_a_re_run_resumes(emulator, ansible, tmp_path):
+    tenants = dict(('t%d' % i, emulator.add_tenant(name='t%d' % i, migration_seconds=600)) for i in range(2))
+    path = inventory(tmp_path, emulator, tenants, [ARN, ARN])
+    run = ansible.run(play=fleet_play(emulator, encrypted_tenant_wait_timeout=1), inventory=path)
+    assert run.rc != 0
+    assert {h for h, c in run.recap().items() if c['failed']} == {'t0', 't1'}, run.output()
+    message = run.task(REPORT_TASK, 't0')['msg']
+    assert message.startswith('waiting for the migration to %s: ' % ARN) and 're-run the task to resume' in message
+    emulator.clock.advance(600)  # the migrations end meanwhile
+    run = ansible.run(play=fleet_play(emulator), inventory=path)
+    assert run.rc == 0, run.output()
+    for tenant in tenants.values():
+        assert tenant.providers[tenant.current].arn == ARN and emulator.migrations_started(tenant) == 1
