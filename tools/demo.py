@@ -6,7 +6,7 @@
 4. rotate to a second key (and prune the first),
 5. rotate the secret of the new tenant's pipeline OAuth client,
 6. audit every secret the tenant holds (examples/secrets_audit.yml, one CSV),
-7. both clouds: a moto server stands in for AWS KMS; the key of a new tenant, acme-aws, is made there with
+7. both clouds: a moto server stands in for AWS KMS, and the emulator checks keys in it as Qlik does in AWS; the key of a new tenant, acme-aws, is made there with
    qlik_aws_kms_key (a multi-Region key, its replica in Qlik's DR region, a key policy for Qlik), then
    examples/aws_key_and_tenant.yml creates the tenant and puts it on that key; a re-run changes nothing; a second
    key is made and the tenant rotated to it. Then the emulator and moto stop.
@@ -79,22 +79,23 @@ def _both_clouds(emulator, env, workdir):
     # fake AWS keys and empty AWS files: nothing of the caller's AWS_* or ~/.aws is used
     env = dict(dict((k, v) for k, v in env.items() if not k.startswith('AWS_')), **moto.env())
     endpoint = ['-e', 'aws_endpoint_url=' + moto.url]
+    # Qlik checks the key in AWS: so does the emulator, in moto (as qlik-cloud-emulator --kms-endpoint URL does) -
+    # it exists and is enabled, multi-Region with its replica in the DR region, the key policies let Qlik in
+    emulator.config.kms_endpoint = moto.url
     try:
-        first_arn = _make_aws_key('AWS: the key of acme-aws (multi-Region, replica in eu-west-3, policy for Qlik)',
-                                  env, moto, 'qlik-acme-aws')
-        # Qlik checks the key in AWS; the emulator is told that this one exists there (as --key ARN=ok does)
-        emulator.config.key_behaviours[first_arn] = 'ok'
+        _make_aws_key('AWS: the key of acme-aws (multi-Region, replica in eu-west-3, policy for Qlik)',
+                      env, moto, 'qlik-acme-aws')
         first = _play('both clouds: create acme-aws and put it on the AWS key', env, endpoint,
                       playbook='aws_key_and_tenant.yml', inventory=inventory)
         again = _play('both clouds, second run: nothing to do', env, endpoint, playbook='aws_key_and_tenant.yml',
                       inventory=inventory)
         second_arn = _make_aws_key('AWS: a second key for acme-aws', env, moto, 'qlik-acme-aws-2027')
-        emulator.config.key_behaviours[second_arn] = 'ok'
         rotated = _play('both clouds: rotate acme-aws to the second key', env,
                         endpoint + ['-e', 'kms_key_alias=qlik-acme-aws-2027'], playbook='aws_key_and_tenant.yml',
                         inventory=inventory)
         keys = moto.kms_state()['keys']
     finally:
+        emulator.config.kms_endpoint = None
         moto.stop()
     tenant = [t for t in emulator.model.tenants.values() if t.name == 'acme-aws'][0]
     current = tenant.providers[tenant.current].arn if tenant.current else 'the Qlik-managed key'
