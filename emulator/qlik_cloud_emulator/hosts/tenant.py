@@ -164,7 +164,7 @@ def create_app(model):
     # ------------------------------------------------------ OAuth clients, API keys
     @app.get('/api/v1/oauth-clients')
     def list_oauth_clients():
-        tenant = authenticated_tenant()
+        tenant = admin_tenant()  # Qlik: a TenantAdmin's token, for reads too
         tree = common.parse_scim(request.args.get('filter', ''), OAUTH_FILTER, code='OAUTH-CLIENTS-1')
         size = common.limit()
         clients = [credentials.render(c) for c in credentials.list_clients(tenant)]
@@ -185,7 +185,7 @@ def create_app(model):
 
     @app.get('/api/v1/oauth-clients/<client_id>')
     def get_oauth_client(client_id):
-        tenant = authenticated_tenant()
+        tenant = admin_tenant()
         return jsonify(credentials.render(credentials.client(tenant, client_id)))
 
     @app.patch('/api/v1/oauth-clients/<client_id>')
