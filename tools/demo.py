@@ -6,10 +6,10 @@
 4. rotate to a second key (and prune the first),
 5. rotate the secret of the new tenant's pipeline OAuth client,
 6. audit every secret the tenant holds (examples/secrets_audit.yml, one CSV),
-7. both clouds: a moto server stands in for AWS KMS, and the emulator checks keys in it as Qlik does in AWS; the key of a new tenant, acme-aws, is made there with
-   qlik_aws_kms_key (a multi-Region key, its replica in Qlik's DR region, a key policy for Qlik), then
-   examples/aws_key_and_tenant.yml creates the tenant and puts it on that key; a re-run changes nothing; a second
-   key is made and the tenant rotated to it. Then the emulator and moto stop.
+7. both clouds: a moto server stands in for AWS KMS (the emulator checks keys in it, as Qlik does in AWS); the
+   key of a new tenant, acme-aws, is made there with qlik_aws_kms_key (a multi-Region key, its replica in Qlik's DR
+   region, a key policy for Qlik), then examples/aws_key_and_tenant.yml creates the tenant and puts it on that key;
+   a re-run changes nothing; a second key is made and the tenant rotated to it. Then the emulator and moto stop.
 
 The same playbooks run against Qlik Cloud and AWS with other QLIK_* and AWS_* environment variables.
 """

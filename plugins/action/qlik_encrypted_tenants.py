@@ -8,13 +8,14 @@ The fleet step runs once per play batch (``run_once``) and converges every host'
 the role's variables as a per-host task would see them (``VariableManager.get_vars`` for that host and this
 task: host and group vars, the inventory's compose, role defaults, vars and params, play vars, extra vars),
 templated for that host and checked against the role's own argument spec (meta/argument_specs.yml), so one
-host's bad input fails that host alone. The report step (``report``: the host's entry of that result) shows each host its own part,
+host's bad input fails that host alone. The report step (``report``: the name of the variable the fleet step registered) shows each host its own part,
 so that PLAY RECAP, ``--diff``, warnings and failures show under the right host.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -57,7 +58,7 @@ class ActionModule(QlikAction):
             return result
         params = validation.validated_parameters
         if params['report'] is not None:
-            return self._report(result, params['report'], task_vars['inventory_hostname'])
+            return self._report(result, task_vars.get(params['report']), task_vars)
         role = getattr(self._task, '_role', None)
         if role is None:
             result.update(failed=True, changed=False, msg=module.run.__doc__ or 'qlik_encrypted_tenants runs only in '
@@ -74,7 +75,9 @@ class ActionModule(QlikAction):
                                       progress=lambda host, text: display.display('%s: %s' % (host, text)))
         failed = sum(1 for r in tenants.values() if r['failed'])
         changed = sum(1 for r in tenants.values() if r['changed'] and not r['failed'])
-        result.update(changed=False, tenants=tenants,
+        # the facts apart, by host (only hosts that did not fail): what the facts step loops over, item by item
+        facts = dict((name, r['facts']) for name, r in tenants.items() if not r['failed'])
+        result.update(changed=False, tenants=tenants, facts=facts,
                       summary=dict(changed=changed, failed=failed, ok=len(tenants) - changed - failed))
         return result
 
@@ -142,15 +145,23 @@ class ActionModule(QlikAction):
         return node.evaluate_conditional(templar, variables)  # before 2.19: the Conditional mixin
 
     @staticmethod
-    def _report(result, mine, host):
-        if mine and mine.get('fleet_skipped'):
+    def _report(result, registered, task_vars):
+        """This host's entry of the fleet step's registered result, as this host's result."""
+        host = task_vars['inventory_hostname']
+        if not isinstance(registered, Mapping) or 'tenants' not in registered:
+            # the fleet step was skipped: it runs once for the batch, so a when on the role was evaluated for the
+            # first host only
+            first = (task_vars.get('ansible_play_batch') or [host])[0]
             result.update(failed=True, changed=False, msg=(
                 'the fleet step did not run: it runs once for the play batch, and a when on the role was false for '
                 'the first host of the batch (%s). Apply the role with ansible.builtin.include_role (its when is '
-                'evaluated for each host), or choose the hosts in the play\'s hosts: pattern' % mine['fleet_skipped']))
+                'evaluated for each host), or choose the hosts in the play\'s hosts: pattern' % first))
             return result
-        if not mine or mine.get('missing'):
+        mine = registered['tenants'].get(host)
+        if mine is None:
             result.update(failed=True, changed=False, msg='the fleet step converged no tenant for host %s' % host)
             return result
-        result.update((k, v) for k, v in mine.items() if k not in ('facts',) and (k != 'diff' or v))
+        # the steps' results stay in the fleet step's result (registered, and shown with -v): a host's report
+        # carries what Ansible shows of it
+        result.update((k, v) for k, v in mine.items() if k not in ('facts', 'steps') and (k != 'diff' or v))
         return result

@@ -20,8 +20,8 @@ description:
     M(qlikcloud.platform.qlik_key_provider) and M(qlikcloud.platform.qlik_key_migration).
   - Every migration of the batch is started before any is waited for.
   - One tenant failing never fails the step; its host fails in the role's report step, alone.
-  - With O(report) (this host's entry of the fleet step's RV(tenants)), the per-host report step returns
-    it as this host's result (C(changed), C(failed), C(msg), C(diff)), so that PLAY RECAP and C(--diff) show each tenant under
+  - With O(report) (the name of the fleet step's registered result), the per-host report step returns
+    this host's entry of it as this host's result (C(changed), C(failed), C(msg), C(diff)), so that PLAY RECAP and C(--diff) show each tenant under
     its own host. The role runs it only on hosts whose tenant changed or failed.
   - Use the role; this module exists for it (it runs only inside the role, as its action plugin).
 author:
@@ -41,10 +41,11 @@ options:
     elements: str
   report:
     description:
-      - This host's entry of RV(tenants) of the fleet step's registered result; report it as this host's result.
-      - Only this host's entry, not the whole result - templating a fleet's result for every host would cost
-        the controller time in the square of the number of hosts.
-    type: dict
+      - The name of the variable that holds the fleet step's registered result; report this host's entry
+        of its RV(tenants) as this host's result.
+      - A name, not the value - templating a fleet's result for every host would cost the controller time
+        in the square of the number of hosts.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -96,15 +97,15 @@ tenants:
       description: The result of each step that ran (C(tenant), C(key_provider), C(start), C(wait)).
       type: dict
   sample: {"acme-prod": {"changed": false, "failed": false, "msg": "on key CMK 01", "facts": {}, "steps": {}}}
+facts:
+  description: The fleet step - the role's facts of each host that did not fail, by inventory host name.
+  returned: by the fleet step
+  type: dict
 summary:
   description: The fleet step - how many hosts changed, failed and were left as they were.
   returned: by the fleet step
   type: dict
   sample: {"changed": 10, "failed": 2, "ok": 188}
-steps:
-  description: The report step - this host's step results.
-  returned: by the report step
-  type: dict
 '''
 
 import concurrent.futures
@@ -119,7 +120,7 @@ SPEC = dict(
     argument_spec=dict(
         threads=dict(type='int', default=10),
         hosts=dict(type='list', elements='str'),
-        report=dict(type='dict'),
+        report=dict(type='str'),
     ),
     mutually_exclusive=[('report', 'hosts')],
 )
