@@ -526,7 +526,7 @@ def write_results(path, args, counts, noop, first, mixed, latency, cost, role_ta
               '| No-op, %d tenants: <= 10 s | %s |' % (mid, target(f_mid[0], 10.0, ' s', '%.1f')),
               '| No-op, %d tenants: <= 60 s | %s |' % (big, target(f_big[0], 60.0, ' s', '%.1f')),
               '| No-op, %d tenants: fleet / uri baseline <= 0.15 (wall) | %s |' % (
-                  small, target(f_small[0] / uri_small[0] if uri_small[0] else None, 0.15)),
+                  small, target(f_small[0] / uri_small[0] if uri_small[0] else None, 0.15, '')),
               '| First converge, %d tenants, %.0f-s migrations: <= 1.3 x the floor | %s |' % (
                   args.first_size, args.first_seconds, _target(fleet_first / floor_first, 1.3, ' x')),
               '| Mixed run: the right hosts change and fail | %s |' % ('met' if mixed['right'] else 'NOT met'),
