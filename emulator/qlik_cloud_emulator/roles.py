@@ -15,6 +15,9 @@ import secrets
 from .errors import ApiError
 
 TENANT_ADMIN = 'TenantAdmin'
+DEVELOPER = 'Developer'
+# the emulator's default client: a tenant admin that may also create API keys (Qlik asks Developer for that)
+DEFAULT_ROLES = (TENANT_ADMIN, DEVELOPER)
 CLIENT_NAME = re.compile(r'^[A-Za-z][A-Za-z0-9_-]{0,39}$')
 ROLE_NAME = re.compile(r'^[A-Za-z][A-Za-z0-9]{0,63}$')
 
@@ -71,7 +74,7 @@ class Roles:
         """The roles ``caller`` holds on ``tenant``."""
         with self.lock:
             named = self.named.get(caller)
-            roles = list(named.roles) if named is not None else [TENANT_ADMIN]
+            roles = list(named.roles) if named is not None else list(DEFAULT_ROLES)
             if caller in self._not_admin.get(tenant.id, ()):
                 roles = [r for r in roles if r != TENANT_ADMIN]
             return roles

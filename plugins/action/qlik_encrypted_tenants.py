@@ -61,8 +61,7 @@ class ActionModule(QlikAction):
             return self._report(result, task_vars.get(params['report']), task_vars)
         role = getattr(self._task, '_role', None)
         if role is None:
-            result.update(failed=True, changed=False, msg=module.run.__doc__ or 'qlik_encrypted_tenants runs only in '
-                          'the role qlikcloud.platform.encrypted_tenant')
+            result.update(failed=True, changed=False, msg=module.ONLY_IN_THE_ROLE)
             return result
         if params['threads'] < 1:
             result.update(failed=True, changed=False, msg='threads must be 1 or more, got %r' % params['threads'])

@@ -124,9 +124,8 @@ SPEC = dict(
     ),
     mutually_exclusive=[('report', 'hosts')],
 )
-# the role's options that hold secrets (masked in every host's result)
-SECRET_OPTIONS = ('encrypted_tenant_client_secret', 'encrypted_tenant_license_key')
-CONNECTION = ('client_id', 'client_secret', 'validate_certs', 'ca_path', 'retries')
+ONLY_IN_THE_ROLE = ('qlikcloud.platform.qlik_encrypted_tenants runs only as the fleet step of the role '
+                    'qlikcloud.platform.encrypted_tenant (its action plugin reads every host\'s variables)')
 _STEPS = {}
 
 
@@ -219,20 +218,27 @@ class Tenant:
         """What ``step`` was doing, for its failure message."""
         if step == 'aws_key':
             return 'ensuring the AWS KMS key'
-        target = 'the Qlik-managed key' if self.qlik else self.s['key']['arn'].strip()
+        target = self.target_name
         return dict(tenant='finding or creating the tenant', key_provider='registering key provider %s' % target,
                     start='migrating the tenant to %s' % target,
                     wait='waiting for the migration to %s' % target).get(step, step)
 
+    def credentials(self):
+        """The connection options every step shares (an empty string: the module's environment fallback)."""
+        return dict(client_id=self._text('client_id'), client_secret=self._text('client_secret'),
+                    ca_path=self._text('ca_path'), validate_certs=self.s.get('validate_certs', True),
+                    retries=self.s.get('retries', 5))
+
     def connection(self, url):
-        params = dict((k, self._text(k)) for k in CONNECTION)
-        params['validate_certs'] = self.s.get('validate_certs', True)
-        params['retries'] = self.s.get('retries', 5)
-        return dict(params, tenant_url=url)
+        return dict(self.credentials(), tenant_url=url)
 
     @property
     def qlik(self):
         return self.s.get('key') == 'qlik'
+
+    @property
+    def target_name(self):
+        return 'the Qlik-managed key' if self.qlik else self.s['key']['arn'].strip()
 
     def target(self):
         key = self.s.get('key')
@@ -280,12 +286,11 @@ class Tenant:
         self.check_input()
         self.url = self._text('url') or ''
         if not self.url:
-            params = dict((k, self._text(k)) for k in ('registration_url', 'client_id', 'client_secret', 'ca_path',
-                                                       'id', 'name', 'hostname', 'datacenter', 'license_key',
-                                                       'source_tenant_url'))
+            params = dict((k, self._text(k)) for k in ('registration_url', 'id', 'name', 'hostname', 'datacenter',
+                                                       'license_key', 'source_tenant_url'))
             tenant = self.step('tenant', 'tenant', dict(
-                params, validate_certs=self.s.get('validate_certs', True), retries=self.s.get('retries', 5),
-                organization=self.s.get('organization') or None, reactivate=bool(self.s.get('reactivate'))))
+                self.credentials(), organization=self.s.get('organization') or None,
+                reactivate=bool(self.s.get('reactivate')), **params))
             self.url = tenant.get('tenant_url') or ''
             if not self.url:  # check mode: the tenant would be created, so it has no URL yet
                 self.msg = self.plan_for_new_tenant()
@@ -347,7 +352,7 @@ class Tenant:
         migrated = [steps[n] for n in ('start', 'wait') if steps.get(n, {}).get('changed')
                     and (steps[n].get('started') or self.check_mode)]
         if migrated:
-            target = 'the Qlik-managed key' if self.qlik else self.s['key']['arn'].strip()
+            target = self.target_name
             done.append('migrated the tenant to %s' % target if self.s.get('wait', True) or self.check_mode
                         else 'started the migration to %s' % target)
         pruned = steps.get('wait', {}).get('pruned') or []
@@ -393,10 +398,8 @@ def _guarded(tenant, phase):
 
 
 def converge(hosts, check_mode=False, diff=False, threads=10, progress=None, secrets=None):
-    """Converge every host of ``hosts`` (name -> the role's settings, prefix dropped, or an error message); return
-    name -> result. Every migration is started (phase 1, on every host) before any is waited for (phase 2)."""
-    if threads < 1:
-        raise ValueError('threads must be 1 or more, got %r' % threads)
+    """Converge every host of ``hosts`` (name -> the role's settings, prefix dropped, or an error message) in
+    ``threads`` (1 or more: the action checks it) threads; return name -> result. Every migration is started (phase 1, on every host) before any is waited for (phase 2)."""
     lock = threading.Lock()
 
     def show(host, text):
@@ -420,8 +423,7 @@ def converge(hosts, check_mode=False, diff=False, threads=10, progress=None, sec
 
 
 def run(task):
-    raise ValueError('qlikcloud.platform.qlik_encrypted_tenants runs only as the fleet step of the role '
-                     'qlikcloud.platform.encrypted_tenant (its action plugin reads every host\'s variables)')
+    raise ValueError(ONLY_IN_THE_ROLE)
 
 
 def main():

@@ -84,7 +84,8 @@ def test_a_named_client_exists_on_every_tenant_and_nowhere_else(emulator):
 
 def test_users_me_says_who_calls_and_their_roles(emulator):
     admin = Caller(emulator).get('/api/v1/users/me').json()
-    assert [r['name'] for r in admin['assignedRoles']] == ['TenantAdmin'] and admin['roles'] == ['TenantAdmin']
+    assert [r['name'] for r in admin['assignedRoles']] == ['TenantAdmin', 'Developer']
+    assert admin['roles'] == ['TenantAdmin', 'Developer']
     assert all(len(r['id']) == 24 for r in admin['assignedRoles'])
     viewer = Caller(emulator, 'viewer').get('/api/v1/users/me').json()
     assert viewer['roles'] == [] and viewer['assignedRoles'] == []
@@ -142,8 +143,9 @@ def test_every_oauth_client_write_and_the_api_key_configuration_need_tenant_admi
 
 def test_api_keys_need_the_developer_role_and_belong_to_their_creator_who_they_act_as(emulator):
     admin, dev = Caller(emulator), Caller(emulator, 'dev')
-    refused = Caller(emulator, 'viewer').post('/api/v1/api-keys', json=dict(description='viewer key'))
-    assert refused.status_code == 403 and 'Developer' in refused.json()['errors'][0]['detail']
+    for name in ('viewer', 'ops'):  # no role, and TenantAdmin without Developer
+        refused = Caller(emulator, name).post('/api/v1/api-keys', json=dict(description='%s key' % name))
+        assert refused.status_code == 403 and 'Developer' in refused.json()['errors'][0]['detail'], name
     mine = dev.post('/api/v1/api-keys', json=dict(description='dev key')).json()
     theirs = admin.post('/api/v1/api-keys', json=dict(description='admin key')).json()
     assert mine['createdByUser'] == dev.client_id and theirs['createdByUser'] == admin.client_id

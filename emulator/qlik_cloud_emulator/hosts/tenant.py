@@ -8,7 +8,7 @@ import hashlib
 from flask import jsonify, request
 
 from ..errors import ApiError
-from ..roles import TENANT_ADMIN
+from ..roles import DEVELOPER
 from . import automations, common, data_connections, transports
 from .common import base_url, json_body, no_content
 
@@ -244,7 +244,7 @@ def create_app(model):
         tenant, caller = authenticated_caller()
         body = json_body()
         roles = model.roles.roles_of(tenant, caller)
-        if 'Developer' not in roles and TENANT_ADMIN not in roles:
+        if DEVELOPER not in roles:
             raise ApiError(403, 'APIKEYS-3', 'Forbidden', 'Creating an API key needs the Developer role; %s does '
                            'not have it.' % caller)
         if isinstance(body, dict) and (body.get('subType') == 'externalClient' or body.get('sub') not in (None, caller)):
