@@ -399,7 +399,8 @@ def _guarded(tenant, phase):
 
 def converge(hosts, check_mode=False, diff=False, threads=10, progress=None, secrets=None):
     """Converge every host of ``hosts`` (name -> the role's settings, prefix dropped, or an error message) in
-    ``threads`` (1 or more: the action checks it) threads; return name -> result. Every migration is started (phase 1, on every host) before any is waited for (phase 2)."""
+    ``threads`` (1 or more: the action checks it) threads; return name -> result. Every migration is started
+    (phase 1, on every host) before any is waited for (phase 2)."""
     lock = threading.Lock()
 
     def show(host, text):
